@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what Gatehouse needs on Debian 12 and is missing: Debian packages (compiler,
+# libraries, real services the tests start on loopback) and the npm test peers.
+# Idempotent and quick when everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates curl
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libssl-dev libyaml-cpp-dev libre2-dev libsqlite3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nodejs npm
+)
+
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# node/npm may come from elsewhere (e.g. NodeSource): only ask apt when they are absent.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  filtered=()
+  for p in "${missing[@]}"; do [[ "$p" == nodejs || "$p" == npm ]] || filtered+=("$p"); done
+  missing=("${filtered[@]}")
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: apt-get install ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm peers for the integration tests (pinned by tests/package-lock.json).
+stamp=tests/node_modules/.gatehouse-installed
+if [ ! -f "$stamp" ] || [ tests/package-lock.json -nt "$stamp" ]; then
+  echo "install-deps: npm ci in tests/"
+  (cd tests && npm ci --no-audit --no-fund --loglevel=error)
+  touch "$stamp"
+fi
+echo "install-deps: ok"
