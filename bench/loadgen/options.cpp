@@ -1,0 +1,87 @@
+#include "bench/loadgen/options.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <string_view>
+
+namespace gatehouse::bench {
+
+const char* usage() {
+  return "usage: gatehouse-loadgen --url http://127.0.0.1:PORT/mcp [--era legacy|modern]\n"
+         "         [--connections N] [--duration SECONDS] [--warmup SECONDS] [--rate RPS]\n"
+         "         [--method tools/call|tools/list|ping] [--tool NAME] [--payload BYTES]\n"
+         "         [--bearer TOKEN] [--json]\n"
+         "Closed loop by default (each connection sends its next request when the last is\n"
+         "answered); --rate gives an open loop whose latency counts from the scheduled send\n"
+         "time, so a stalled server is not hidden (no coordinated omission).\n";
+}
+
+namespace {
+
+template <typename T>
+bool parse_number(std::string_view s, T& out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+Status parse_url(std::string_view url, LoadOptions& o) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.substr(0, kScheme.size()) != kScheme) return fail(Errc::bad_request, "--url must start with http://");
+  url.remove_prefix(kScheme.size());
+  auto slash = url.find('/');
+  std::string_view authority = url.substr(0, slash);
+  o.path = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
+  auto colon = authority.rfind(':');
+  if (colon == std::string_view::npos || !parse_number(authority.substr(colon + 1), o.port))
+    return fail(Errc::bad_request, "--url needs an explicit port");
+  o.host = std::string(authority.substr(0, colon));
+  if (o.host.size() > 2 && o.host.front() == '[') o.host = o.host.substr(1, o.host.size() - 2);
+  return {};
+}
+
+}  // namespace
+
+Result<LoadOptions> parse_options(int argc, char** argv) {
+  LoadOptions o;
+  bool have_url = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    auto next = [&]() -> std::optional<std::string_view> {
+      if (i + 1 >= argc) return std::nullopt;
+      return std::string_view(argv[++i]);
+    };
+    if (arg == "--json") { o.json_output = true; continue; }
+    auto value = next();
+    if (!value) return fail(Errc::bad_request, std::string("missing value for ") + std::string(arg));
+    double seconds = 0;
+    if (arg == "--url") {
+      GH_CHECK(parse_url(*value, o));
+      have_url = true;
+    } else if (arg == "--era") {
+      if (*value == "legacy") o.era = Era::legacy;
+      else if (*value == "modern") o.era = Era::modern;
+      else return fail(Errc::bad_request, "--era is legacy or modern");
+    } else if (arg == "--connections") {
+      if (!parse_number(*value, o.connections) || o.connections < 1) return fail(Errc::bad_request, "bad --connections");
+    } else if (arg == "--duration" || arg == "--warmup") {
+      if (!parse_number(*value, seconds) || seconds < 0) return fail(Errc::bad_request, "bad " + std::string(arg));
+      (arg == "--duration" ? o.duration : o.warmup) = std::chrono::milliseconds(static_cast<long>(seconds * 1000));
+    } else if (arg == "--rate") {
+      if (!parse_number(*value, o.rate) || o.rate < 0) return fail(Errc::bad_request, "bad --rate");
+    } else if (arg == "--method") {
+      o.method = std::string(*value);
+    } else if (arg == "--tool") {
+      o.tool = std::string(*value);
+    } else if (arg == "--payload") {
+      if (!parse_number(*value, o.payload_bytes)) return fail(Errc::bad_request, "bad --payload");
+    } else if (arg == "--bearer") {
+      o.bearer = std::string(*value);
+    } else {
+      return fail(Errc::bad_request, "unknown option " + std::string(arg));
+    }
+  }
+  if (!have_url) return fail(Errc::bad_request, "--url is required");
+  return o;
+}
+
+}  // namespace gatehouse::bench
