@@ -10,6 +10,7 @@ import {
   ResourceTemplate,
   WebStandardStreamableHTTPServerTransport,
   createMcpHandler,
+  fromJsonSchema,
   isLegacyRequest,
 } from '@modelcontextprotocol/server';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
@@ -29,6 +30,9 @@ function parseArgs(argv) {
   if (!opts.mode) throw new Error('usage: reference-server.mjs --tools NAME (--http H:P | --sse H:P | --stdio)');
   return opts;
 }
+
+// A 44-byte WAV header with no samples: the smallest valid audio/wav.
+const WAV_EMPTY = 'UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAIA+AAACABAAZGF0YQAAAAA=';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -112,9 +116,79 @@ function registerEverything(server) {
       messages: [{ role: 'user', content: { type: 'text', text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` } }],
     }),
   );
+  const noArgs = { inputSchema: z.object({}) };
+  server.registerTool('test_audio_content', { ...noArgs, description: 'Returns audio' }, async () => ({
+    content: [{ type: 'audio', data: WAV_EMPTY, mimeType: 'audio/wav' }],
+  }));
+  server.registerTool('test_embedded_resource', { ...noArgs, description: 'Returns an embedded resource' }, async () => ({
+    content: [{ type: 'resource', resource: { uri: 'test://embedded-resource', mimeType: 'text/plain', text: 'This is an embedded resource content.' } }],
+  }));
+  server.registerTool('test_multiple_content_types', { ...noArgs, description: 'Returns mixed content' }, async () => ({
+    content: [
+      { type: 'text', text: 'Multiple content types test:' },
+      { type: 'image', data: PNG_1PX, mimeType: 'image/png' },
+      { type: 'resource', resource: { uri: 'test://mixed-content-resource', mimeType: 'application/json', text: '{"test":"data","value":123}' } },
+    ],
+  }));
+  const elicitTool = (name, requestedSchema) =>
+    server.registerTool(name, { ...noArgs, description: 'Elicitation schema test' }, async (_a, ctx) => {
+      const r = await ctx.mcpReq.elicitInput({ message: `Testing ${name}`, requestedSchema });
+      return { content: [{ type: 'text', text: `Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}` }] };
+    });
+  elicitTool('test_elicitation_sep1034_defaults', {
+    type: 'object',
+    properties: {
+      name: { type: 'string', default: 'John Doe' },
+      age: { type: 'integer', default: 30 },
+      score: { type: 'number', default: 95.5 },
+      status: { type: 'string', enum: ['active', 'inactive', 'pending'], default: 'active' },
+      verified: { type: 'boolean', default: true },
+    },
+  });
+  elicitTool('test_elicitation_sep1330_enums', {
+    type: 'object',
+    properties: {
+      untitledSingle: { type: 'string', enum: ['option1', 'option2', 'option3'] },
+      titledSingle: { type: 'string', oneOf: [{ const: 'value1', title: 'First Option' }, { const: 'value2', title: 'Second Option' }, { const: 'value3', title: 'Third Option' }] },
+      legacyEnum: { type: 'string', enum: ['opt1', 'opt2', 'opt3'], enumNames: ['Option One', 'Option Two', 'Option Three'] },
+      untitledMulti: { type: 'array', items: { type: 'string', enum: ['option1', 'option2', 'option3'] } },
+      titledMulti: { type: 'array', items: { anyOf: [{ const: 'value1', title: 'First Choice' }, { const: 'value2', title: 'Second Choice' }, { const: 'value3', title: 'Third Choice' }] } },
+    },
+  });
+  server.registerTool('json_schema_2020_12_tool', {
+    description: 'Tool with JSON Schema 2020-12 features',
+    inputSchema: fromJsonSchema({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      $defs: { address: { type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } } },
+      properties: { name: { type: 'string' }, address: { $ref: '#/$defs/address' } },
+      additionalProperties: false,
+    }),
+  }, async (args) => ({ content: [{ type: 'text', text: JSON.stringify(args) }] }));
+  server.registerResource('watched', 'test://watched-resource', { mimeType: 'text/plain' }, async (uri) => ({
+    contents: [{ uri: uri.href, mimeType: 'text/plain', text: 'watched' }],
+  }));
+  server.registerPrompt(
+    'test_prompt_with_embedded_resource',
+    { description: 'Embeds a resource', argsSchema: z.object({ resourceUri: z.string() }) },
+    async ({ resourceUri }) => ({
+      messages: [
+        { role: 'user', content: { type: 'resource', resource: { uri: resourceUri, mimeType: 'text/plain', text: 'Embedded resource content for testing.' } } },
+        { role: 'user', content: { type: 'text', text: 'Please process the embedded resource above.' } },
+      ],
+    }),
+  );
+  server.registerPrompt('test_prompt_with_image', { description: 'Has an image' }, async () => ({
+    messages: [
+      { role: 'user', content: { type: 'image', data: PNG_1PX, mimeType: 'image/png' } },
+      { role: 'user', content: { type: 'text', text: 'Please analyze the image above.' } },
+    ],
+  }));
   // completion/complete: the high-level server only answers it for completable schemas; a plain
   // handler keeps the reference independent of that machinery.
-  server.server.registerCapabilities({ completions: {}, logging: {} });
+  server.server.registerCapabilities({ completions: {}, logging: {}, resources: { subscribe: true } });
+  server.server.setRequestHandler('resources/subscribe', async () => ({}));
+  server.server.setRequestHandler('resources/unsubscribe', async () => ({}));
   server.server.setRequestHandler('completion/complete', async (req) => {
     const v = req.params.argument?.value ?? '';
     const values = ['paris', 'park', 'party'].filter((x) => x.startsWith(v));
