@@ -11,6 +11,7 @@ import {
   WebStandardStreamableHTTPServerTransport,
   createMcpHandler,
   fromJsonSchema,
+  inputRequired,
   isLegacyRequest,
 } from '@modelcontextprotocol/server';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
@@ -36,7 +37,7 @@ const WAV_EMPTY = 'UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAIA+AAACABAAZGF0YQAAAAA='
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function registerEverything(server) {
+function registerEverything(server, era) {
   server.registerTool('test_simple_text', { inputSchema: z.object({}), description: 'Returns simple text' }, async () => ({
     content: [{ type: 'text', text: 'This is a simple text response for testing.' }],
   }));
@@ -69,10 +70,13 @@ function registerEverything(server) {
     'test_sampling',
     { description: 'Asks the client for a completion', inputSchema: z.object({ prompt: z.string() }) },
     async ({ prompt }, ctx) => {
-      const r = await ctx.mcpReq.requestSampling({
-        messages: [{ role: 'user', content: { type: 'text', text: prompt } }],
-        maxTokens: 100,
-      });
+      const params = { messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens: 100 };
+      let r;
+      if (era === 'modern') {
+        // 2026-07-28: no server-to-client requests; ask through an input-required result (MRTR).
+        r = ctx.mcpReq.inputResponses?.llm;
+        if (!r) return inputRequired({ inputRequests: { llm: inputRequired.createMessage(params) } });
+      } else r = await ctx.mcpReq.requestSampling(params);
       const text = r.content?.type === 'text' ? r.content.text : JSON.stringify(r.content);
       return { content: [{ type: 'text', text: `LLM response: ${text}` }] };
     },
@@ -81,14 +85,19 @@ function registerEverything(server) {
     'test_elicitation',
     { description: 'Asks the user for input', inputSchema: z.object({ message: z.string() }) },
     async ({ message }, ctx) => {
-      const r = await ctx.mcpReq.elicitInput({
+      const params = {
         message,
         requestedSchema: {
           type: 'object',
           properties: { username: { type: 'string' }, email: { type: 'string' } },
           required: ['username', 'email'],
         },
-      });
+      };
+      let r;
+      if (era === 'modern') {
+        r = ctx.mcpReq.inputResponses?.user;
+        if (!r) return inputRequired({ inputRequests: { user: inputRequired.elicit(params) } });
+      } else r = await ctx.mcpReq.elicitInput(params);
       return { content: [{ type: 'text', text: `User response: action=${r.action}, content=${JSON.stringify(r.content ?? {})}` }] };
     },
   );
@@ -196,7 +205,7 @@ function registerEverything(server) {
   });
 }
 
-function buildServer(tools) {
+function buildServer(tools, era = 'legacy') {
   const server = new McpServer({ name: `reference-${tools}`, version: '1.0.0' }, { capabilities: { logging: {} } });
   if (tools === 'echo' || tools === 'everything') {
     server.registerTool(
@@ -214,7 +223,7 @@ function buildServer(tools) {
       }),
     );
   }
-  if (tools === 'everything') registerEverything(server);
+  if (tools === 'everything') registerEverything(server, era);
   return server;
 }
 
@@ -283,7 +292,7 @@ function readBody(req, limit) {
 }
 
 function serveHttp(tools, host, port) {
-  const modern = createMcpHandler(() => buildServer(tools), { legacy: 'reject' });
+  const modern = createMcpHandler((ctx) => buildServer(tools, ctx.era), { legacy: 'reject' });
   const sessions = new Map();
   const base = `http://${host}:${port}`;
   const srv = http.createServer(async (req, res) => {

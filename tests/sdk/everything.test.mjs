@@ -117,3 +117,22 @@ describe('gatehouse-everything', () => {
     assert.ok(progress.length >= 3, `modern era progress: ${JSON.stringify(progress)}`);
   });
 });
+
+describe('gatehouse-everything, 2026-07-28 multi round-trip (input-required results)', () => {
+  let srv;
+  before(async () => { srv = await startExample(null, 'everything', 'http'); });
+  after(() => srv?.stop());
+
+  it('elicitation and sampling are fulfilled by the client and the call retried', async (t) => {
+    const client = await connectModernHttp(t, srv.url, { capabilities: { elicitation: {}, sampling: {} } });
+    let elicited = 0, sampled = 0;
+    client.setRequestHandler('elicitation/create', async () => { elicited++; return { action: 'accept', content: { username: 'mrtr-user', email: 'm@example.com' } }; });
+    client.setRequestHandler('sampling/createMessage', async () => { sampled++; return { role: 'assistant', content: { type: 'text', text: 'mrtr-sampled' }, model: 'itest' }; });
+    const e = await client.callTool({ name: 'test_elicitation', arguments: { message: 'who?' } });
+    assert.equal(elicited, 1, `elicitation handler calls: ${JSON.stringify(e)}`);
+    assert.match(firstText(e), /mrtr-user/);
+    const s = await client.callTool({ name: 'test_sampling', arguments: { prompt: 'p' } });
+    assert.equal(sampled, 1, `sampling handler calls: ${JSON.stringify(s)}`);
+    assert.match(firstText(s), /mrtr-sampled/);
+  });
+});
