@@ -1,8 +1,13 @@
 // Fuzz target: arbitrary bytes as a session id must be rejected without crashing, and the
-// plain-state decoder must accept or reject any bytes cleanly.
+// plain-state decoder must accept or reject any bytes cleanly. The other gateway parsers of
+// client-supplied strings (list cursors, wrapped request ids, event ids) ride along.
 #include <cstdint>
 #include <string_view>
 
+#include <boost/json/value.hpp>
+
+#include "gateway/merge.hpp"
+#include "gateway/naming.hpp"
 #include "gateway/session_codec.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -17,5 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto raw = base64url_decode(in)) {
     if (base64url_encode(*raw) != in) __builtin_trap();
   }
+  (void)decode_list_cursor(in);
+  (void)unwrap_request_id(boost::json::value(in));
+  (void)unwrap_event_id(in);
   return 0;
 }
