@@ -2,6 +2,9 @@
 // Streamable HTTP (2025 era, v1 SDK; 2026-07-28 era, v2 client), stdio and legacy HTTP+SSE.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+
+// Every test has its own deadline so one hung exchange cannot eat the whole CTest budget.
+const T = { timeout: 30000 };
 import { startExample } from '../lib/server.mjs';
 import { connectLegacyHttp, connectModernHttp, connectStdio, connectSse, firstText, MODERN_VERSION } from '../lib/clients.mjs';
 
@@ -37,13 +40,13 @@ for (const [name, c] of Object.entries(cases)) {
     before(async () => { http = await startExample(null, name, 'http'); });
     after(() => http?.stop());
 
-    it('Streamable HTTP, 2025 era (v1 client)', async (t) => {
+    it('Streamable HTTP, 2025 era (v1 client)', T, async (t) => {
       const client = await connectLegacyHttp(t, http.url);
       assert.ok(client.getServerVersion()?.name, 'initialize must return serverInfo.name');
       await exercise(client, c);
     });
 
-    it('Streamable HTTP, 2026-07-28 era (v2 client pinned)', async (t) => {
+    it('Streamable HTTP, 2026-07-28 era (v2 client pinned)', T, async (t) => {
       const client = await connectModernHttp(t, http.url);
       assert.equal(client.getProtocolEra(), 'modern');
       assert.equal(client.getNegotiatedProtocolVersion(), MODERN_VERSION);
@@ -53,7 +56,7 @@ for (const [name, c] of Object.entries(cases)) {
       await exercise(client, c);
     });
 
-    it('unknown tool is an error, not a crash', async (t) => {
+    it('unknown tool is an error, not a crash', T, async (t) => {
       const client = await connectLegacyHttp(t, http.url);
       let failed = false;
       try {
@@ -64,11 +67,11 @@ for (const [name, c] of Object.entries(cases)) {
       await exercise(client, c);
     });
 
-    it('stdio (v1 client)', async (t) => {
+    it('stdio (v1 client)', T, async (t) => {
       await exercise(await connectStdio(t, name), c);
     });
 
-    it('legacy HTTP+SSE transport, 2024-11-05 (SSEClientTransport)', async (t) => {
+    it('legacy HTTP+SSE transport, 2024-11-05 (SSEClientTransport)', T, async (t) => {
       const sse = await startExample(t, name, 'sse');
       await exercise(await connectSse(t, sse.url), c);
     });

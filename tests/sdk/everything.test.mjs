@@ -3,6 +3,9 @@
 // templates, prompts and completion; and the same surface on the 2026-07-28 era.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+
+// Every test has its own deadline so one hung exchange cannot eat the whole CTest budget.
+const T = { timeout: 30000 };
 import { CallToolResultSchema, CreateMessageRequestSchema, ElicitRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startExample } from '../lib/server.mjs';
 import { connectLegacyHttp, connectModernHttp, firstText } from '../lib/clients.mjs';
@@ -12,7 +15,7 @@ describe('gatehouse-everything', () => {
   before(async () => { srv = await startExample(null, 'everything', 'http'); });
   after(() => srv?.stop());
 
-  it('logging notifications arrive during test_tool_with_logging', async (t) => {
+  it('logging notifications arrive during test_tool_with_logging', T, async (t) => {
     const client = await connectLegacyHttp(t, srv.url);
     const logs = [];
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => { logs.push(n.params); });
@@ -22,7 +25,7 @@ describe('gatehouse-everything', () => {
     for (const l of logs) assert.ok(l.level && l.data !== undefined, JSON.stringify(l));
   });
 
-  it('progress notifications arrive, increasing, for the request token', async (t) => {
+  it('progress notifications arrive, increasing, for the request token', T, async (t) => {
     const client = await connectLegacyHttp(t, srv.url);
     const progress = [];
     const r = await client.request(
@@ -36,7 +39,7 @@ describe('gatehouse-everything', () => {
     assert.equal(progress.at(-1).progress, progress.at(-1).total ?? progress.at(-1).progress);
   });
 
-  it('sampling round trip through the client handler (2025 era)', async (t) => {
+  it('sampling round trip through the client handler (2025 era)', T, async (t) => {
     const client = await connectLegacyHttp(t, srv.url, { capabilities: { sampling: {} } });
     let seen;
     client.setRequestHandler(CreateMessageRequestSchema, async (req) => {
@@ -49,7 +52,7 @@ describe('gatehouse-everything', () => {
     assert.match(firstText(r), /sampled-by-itest/);
   });
 
-  it('elicitation round trip through the client handler (2025 era)', async (t) => {
+  it('elicitation round trip through the client handler (2025 era)', T, async (t) => {
     const client = await connectLegacyHttp(t, srv.url, { capabilities: { elicitation: {} } });
     let seen;
     client.setRequestHandler(ElicitRequestSchema, async (req) => {
@@ -65,7 +68,7 @@ describe('gatehouse-everything', () => {
     assert.match(text, /ada/);
   });
 
-  it('resources: list, read text and binary, templates', async (t) => {
+  it('resources: list, read text and binary, templates', T, async (t) => {
     const client = await connectLegacyHttp(t, srv.url);
     const { resources } = await client.listResources();
     const uris = resources.map((r) => r.uri);
@@ -84,7 +87,7 @@ describe('gatehouse-everything', () => {
     await assert.rejects(client.readResource({ uri: 'test://no-such-resource' }), 'an unknown resource must be an error');
   });
 
-  it('prompts: list and get, with arguments', async (t) => {
+  it('prompts: list and get, with arguments', T, async (t) => {
     const client = await connectLegacyHttp(t, srv.url);
     const { prompts } = await client.listPrompts();
     assert.ok(prompts.some((p) => p.name === 'test_simple_prompt'), JSON.stringify(prompts));
@@ -95,14 +98,14 @@ describe('gatehouse-everything', () => {
     assert.match(withArgs.messages[0].content.text, /beta/);
   });
 
-  it('completion/complete answers with a values array', async (t) => {
+  it('completion/complete answers with a values array', T, async (t) => {
     const client = await connectLegacyHttp(t, srv.url);
     assert.ok(client.getServerCapabilities()?.completions, 'completions capability must be declared');
     const r = await client.complete({ ref: { type: 'ref/prompt', name: 'test_prompt_with_arguments' }, argument: { name: 'arg1', value: 'pa' } });
     assert.ok(Array.isArray(r.completion.values), JSON.stringify(r));
   });
 
-  it('2026-07-28 era: tools, resources, prompts and progress', async (t) => {
+  it('2026-07-28 era: tools, resources, prompts and progress', T, async (t) => {
     const client = await connectModernHttp(t, srv.url);
     assert.equal(client.getProtocolEra(), 'modern');
     const { tools } = await client.listTools();
@@ -123,7 +126,7 @@ describe('gatehouse-everything, 2026-07-28 multi round-trip (input-required resu
   before(async () => { srv = await startExample(null, 'everything', 'http'); });
   after(() => srv?.stop());
 
-  it('elicitation and sampling are fulfilled by the client and the call retried', async (t) => {
+  it('elicitation and sampling are fulfilled by the client and the call retried', T, async (t) => {
     const client = await connectModernHttp(t, srv.url, { capabilities: { elicitation: {}, sampling: {} } });
     let elicited = 0, sampled = 0;
     client.setRequestHandler('elicitation/create', async () => { elicited++; return { action: 'accept', content: { username: 'mrtr-user', email: 'm@example.com' } }; });

@@ -3,6 +3,9 @@
 // serves a normal request. Runs against gatehouse-everything (both eras on /mcp).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+
+// Every test has its own deadline so one hung exchange cannot eat the whole CTest budget.
+const T = { timeout: 30000 };
 import { startExample } from '../lib/server.mjs';
 import {
   ACCEPT_BOTH, LEGACY_VERSION, MODERN_VERSION, assertStillServes, legacyInitialize, modernBody, modernHeaders, parseSse, post, readAnswer,
@@ -20,7 +23,7 @@ describe('Streamable HTTP protocol edge cases', () => {
   before(async () => { srv = await startExample(null, 'everything', 'http'); });
   after(() => srv?.stop());
 
-  it('malformed JSON → 400, -32700', async () => {
+  it('malformed JSON → 400, -32700', T, async () => {
     const { headers } = await legacyInitialize(srv.url);
     const r = await post(srv.url, '{"jsonrpc":"2.0","id":1,"method":', headers);
     assert.equal(r.status, 400, r.text);
@@ -28,7 +31,7 @@ describe('Streamable HTTP protocol edge cases', () => {
     await assertStillServes(assert, srv.url);
   });
 
-  it('JSON-RPC batch array is rejected (400, -32600)', async () => {
+  it('JSON-RPC batch array is rejected (400, -32600)', T, async () => {
     const { headers } = await legacyInitialize(srv.url);
     const r = await post(srv.url, [
       { jsonrpc: '2.0', id: 1, method: 'tools/list' },
@@ -39,14 +42,14 @@ describe('Streamable HTTP protocol edge cases', () => {
     await assertStillServes(assert, srv.url);
   });
 
-  it('wrong Content-Type → 415', async () => {
+  it('wrong Content-Type → 415', T, async () => {
     const { headers } = await legacyInitialize(srv.url);
     const r = await post(srv.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { ...headers, 'content-type': 'text/plain' });
     assert.equal(r.status, 415, r.text);
     await assertStillServes(assert, srv.url);
   });
 
-  it('Accept without text/event-stream → 406; without application/json → 406', async () => {
+  it('Accept without text/event-stream → 406; without application/json → 406', T, async () => {
     const { headers } = await legacyInitialize(srv.url);
     const body = { jsonrpc: '2.0', id: 1, method: 'tools/list' };
     const a = await post(srv.url, body, { ...headers, accept: 'application/json' });
@@ -56,7 +59,7 @@ describe('Streamable HTTP protocol edge cases', () => {
     await assertStillServes(assert, srv.url);
   });
 
-  it(`oversized body (${OVERSIZE_BYTES} bytes) → 413`, async () => {
+  it(`oversized body (${OVERSIZE_BYTES} bytes) → 413`, T, async () => {
     const { headers } = await legacyInitialize(srv.url);
     const pad = 'x'.repeat(OVERSIZE_BYTES);
     let status;
@@ -69,7 +72,7 @@ describe('Streamable HTTP protocol edge cases', () => {
     await assertStillServes(assert, srv.url);
   });
 
-  it('unknown method, 2025 era → -32601', async () => {
+  it('unknown method, 2025 era → -32601', T, async () => {
     const { headers } = await legacyInitialize(srv.url);
     const r = await post(srv.url, { jsonrpc: '2.0', id: 7, method: 'no/such/method' }, headers);
     assert.equal(r.status, 200, r.text);
@@ -78,14 +81,14 @@ describe('Streamable HTTP protocol edge cases', () => {
     await assertStillServes(assert, srv.url);
   });
 
-  it('unknown method, 2026-07-28 era → 404, -32601', async () => {
+  it('unknown method, 2026-07-28 era → 404, -32601', T, async () => {
     const r = await post(srv.url, modernBody(8, 'no/such/method'), modernHeaders('no/such/method'));
     assert.equal(r.status, 404, r.text);
     assertRpcError(r, -32601, 'modern unknown method');
     await assertStillServes(assert, srv.url);
   });
 
-  it('unknown session id → 404', async () => {
+  it('unknown session id → 404', T, async () => {
     const r = await post(srv.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, {
       'mcp-session-id': 'no-such-session-0000', 'mcp-protocol-version': LEGACY_VERSION,
     });
@@ -93,7 +96,7 @@ describe('Streamable HTTP protocol edge cases', () => {
     await assertStillServes(assert, srv.url);
   });
 
-  it('after DELETE the session is gone → 404', async () => {
+  it('after DELETE the session is gone → 404', T, async () => {
     const { sessionId, headers } = await legacyInitialize(srv.url);
     assert.ok(sessionId, 'initialize must mint Mcp-Session-Id');
     const ok = await post(srv.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, headers);
@@ -106,27 +109,27 @@ describe('Streamable HTTP protocol edge cases', () => {
     await assertStillServes(assert, srv.url);
   });
 
-  it('non-initialize request without a session → 400', async () => {
+  it('non-initialize request without a session → 400', T, async () => {
     const r = await post(srv.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-protocol-version': LEGACY_VERSION });
     assert.equal(r.status, 400, r.text);
     await assertStillServes(assert, srv.url);
   });
 
-  it('bad MCP-Protocol-Version on a session → 400', async () => {
+  it('bad MCP-Protocol-Version on a session → 400', T, async () => {
     const { headers } = await legacyInitialize(srv.url);
     const r = await post(srv.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { ...headers, 'mcp-protocol-version': '1999-01-01' });
     assert.equal(r.status, 400, r.text);
     await assertStillServes(assert, srv.url);
   });
 
-  it('2026-07-28: Mcp-Method differs from the body → 400, -32020 (HeaderMismatch)', async () => {
+  it('2026-07-28: Mcp-Method differs from the body → 400, -32020 (HeaderMismatch)', T, async () => {
     const r = await post(srv.url, modernBody(3, 'tools/list'), modernHeaders('prompts/list'));
     assert.equal(r.status, 400, r.text);
     assertRpcError(r, -32020, 'Mcp-Method mismatch');
     await assertStillServes(assert, srv.url);
   });
 
-  it('2026-07-28: Mcp-Name differs from params.name → 400, -32020', async () => {
+  it('2026-07-28: Mcp-Name differs from params.name → 400, -32020', T, async () => {
     const r = await post(
       srv.url,
       modernBody(4, 'tools/call', { name: 'echo', arguments: { text: 'x' } }),
@@ -137,7 +140,7 @@ describe('Streamable HTTP protocol edge cases', () => {
     await assertStillServes(assert, srv.url);
   });
 
-  it('2026-07-28: a matching request is served', async () => {
+  it('2026-07-28: a matching request is served', T, async () => {
     const r = await post(srv.url, modernBody(5, 'tools/call', { name: 'echo', arguments: { text: 'raw-modern' } }), modernHeaders('tools/call', 'echo'));
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json?.id, 5);
@@ -145,7 +148,7 @@ describe('Streamable HTTP protocol edge cases', () => {
     assert.equal(r.headers.get('mcp-session-id'), null, 'the modern era mints no session');
   });
 
-  it('unsupported modern version → 400, -32022 with data.supported', async () => {
+  it('unsupported modern version → 400, -32022 with data.supported', T, async () => {
     const v = '2099-01-01';
     const r = await post(srv.url, modernBody(6, 'tools/list', {}, { version: v }), modernHeaders('tools/list', undefined, { 'mcp-protocol-version': v }));
     assert.equal(r.status, 400, r.text);
@@ -155,7 +158,7 @@ describe('Streamable HTTP protocol edge cases', () => {
     await assertStillServes(assert, srv.url);
   });
 
-  it('bad Origin → 403 (both eras)', async () => {
+  it('bad Origin → 403 (both eras)', T, async () => {
     const evil = { origin: 'http://evil.example.com' };
     const a = await post(srv.url, {
       jsonrpc: '2.0', id: 1, method: 'initialize',
@@ -169,7 +172,7 @@ describe('Streamable HTTP protocol edge cases', () => {
     await assertStillServes(assert, srv.url);
   });
 
-  it('resumability: GET with Last-Event-ID replays the missed events (if supported)', async (t) => {
+  it('resumability: GET with Last-Event-ID replays the missed events (if supported)', T, async (t) => {
     const { headers } = await legacyInitialize(srv.url);
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(), 10000);
@@ -196,9 +199,18 @@ describe('Streamable HTTP protocol edge cases', () => {
     }
     ctl.abort(); clearTimeout(timer);
     if (lastId === undefined) { t.skip('the server sends no SSE event ids: resumability not supported'); return; }
-    const got = await fetch(srv.url, {
-      method: 'GET', headers: { accept: 'text/event-stream', ...headers, 'last-event-id': lastId }, signal: AbortSignal.timeout(3000),
-    }).then(async (r) => {
+    // The server may still hold the dropped stream for a moment (409 Conflict): retry briefly.
+    const resume = async () => {
+      for (let attempt = 0; ; attempt++) {
+        const r = await fetch(srv.url, {
+          method: 'GET', headers: { accept: 'text/event-stream', ...headers, 'last-event-id': lastId }, signal: AbortSignal.timeout(3000),
+        });
+        if (r.status !== 409 || attempt >= 20) return r;
+        await r.arrayBuffer();
+        await new Promise((res) => setTimeout(res, 50));
+      }
+    };
+    const got = await resume().then(async (r) => {
       assert.equal(r.status, 200, `GET with Last-Event-ID → ${r.status}`);
       const rd = r.body.getReader(); let text = '';
       try {
