@@ -10,6 +10,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libyaml-cpp-dev libre2-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libhiredis-dev redis-server
   nodejs npm
 )
 

@@ -19,6 +19,7 @@ struct Decision {
   double remaining = 0;                    // tokens left after this call
   std::chrono::milliseconds retry_after{0};  // when denied: until one call would pass
   std::chrono::milliseconds reset{0};        // until the bucket is full again
+  bool fallback = false;  // decided by the configured failure mode, not by a bucket
 };
 
 struct BucketState {
