@@ -1,6 +1,7 @@
 #include "gateway/message_queue.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace gatehouse::gateway {
@@ -34,6 +35,11 @@ asio::awaitable<Result<std::optional<boost::json::object>>> MessageQueue::next(
       co_return fail(Errc::timeout, "the target did not answer in time", "upstream.timeout");
     wake_.expires_at(deadline);
     co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+    // A wake-up is either push/close (loop again) or the awaiting operation being cancelled
+    // (e.g. the downstream stream closed): then stop waiting.
+    auto cs = co_await asio::this_coro::cancellation_state;
+    if (cs.cancelled() != asio::cancellation_type::none)
+      co_return fail(Errc::unavailable, "cancelled", "stream.cancelled");
   }
 }
 

@@ -449,6 +449,15 @@ asio::awaitable<Result<std::unique_ptr<MessageStream>>> StdioUpstream::request(
   auto deadline = Clock::now() + call.timeout;
   if (!co_await wait_ready(deadline))
     co_return fail(Errc::unavailable, "target " + target_ + " is not running", "upstream.down");
+  // The child was initialized once by the gateway; each client session gets that answer.
+  if (auto* m = message.if_contains("method"); m && m->is_string() && m->as_string() == "initialize") {
+    auto q = std::make_shared<MessageQueue>(ex_);
+    json::object response{{"jsonrpc", "2.0"}, {"result", *init_result_}};
+    if (auto* id = message.if_contains("id")) response["id"] = *id;
+    q->push(std::move(response));
+    q->close();
+    co_return std::unique_ptr<MessageStream>(new ListenerStream(q));
+  }
   auto [id, queue] = register_request(message);
   write(message);
   co_return std::unique_ptr<MessageStream>(new Stream(self, id, queue, deadline));
@@ -493,6 +502,24 @@ asio::awaitable<void> StdioUpstream::stop(std::chrono::milliseconds grace) {
     co_await reap(grace);
   }
   fail_all(Error(Errc::unavailable, "gateway stopping", "upstream.stopping"));
+}
+
+void StdioUpstream::signal_term() {
+  state_ = State::stopping;
+  if (pid_ > 0) ::kill(pid_, SIGTERM);
+}
+
+void StdioUpstream::reap_blocking(std::chrono::steady_clock::time_point deadline) {
+  if (pid_ <= 0) return;
+  while (::waitpid(pid_, nullptr, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+      break;
+    }
+    ::usleep(10'000);
+  }
+  pid_ = -1;
 }
 
 asio::awaitable<Result<json::object>> read_response(MessageStream& stream) {

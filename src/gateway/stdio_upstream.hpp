@@ -40,6 +40,10 @@ class StdioUpstream final : public Upstream, public std::enable_shared_from_this
   // Ends the child: SIGTERM, then SIGKILL after `grace`; fails what is pending.
   asio::awaitable<void> stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
   bool ready() const { return state_ == State::ready; }
+  // For shutdown with the event loop stopped: SIGTERM now, then reap_blocking() waits
+  // until `deadline` and SIGKILLs what is left.
+  void signal_term();
+  void reap_blocking(std::chrono::steady_clock::time_point deadline);
   pid_t pid() const { return pid_; }
 
   // Upstream

@@ -1,0 +1,263 @@
+#include "gateway/front_end.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/log.hpp"
+#include "gateway/relay.hpp"
+
+namespace gatehouse::gateway {
+namespace json = boost::json;
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr std::string_view kModernVersion = "2026-07-28";
+
+bool iequals_prefix(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
+      return false;
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool is_loopback_host(std::string_view host) {
+  return host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host == "::1";
+}
+
+Error unsupported_version() {
+  return Error(Errc::bad_request, "Unsupported protocol version", "mcp.unsupported_version");
+}
+
+json::value unsupported_version_body(const json::value& id, std::string_view requested) {
+  json::array supported;
+  for (auto v : legacy_versions()) supported.push_back(json::value(v));
+  json::object data;
+  data["supported"] = std::move(supported);
+  data["requested"] = requested;
+  json::object err;
+  err["code"] = -32022;
+  err["message"] = "Unsupported protocol version";
+  err["data"] = std::move(data);
+  json::object body;
+  body["jsonrpc"] = "2.0";
+  body["id"] = id;
+  body["error"] = std::move(err);
+  return body;
+}
+
+std::string_view header(const net::Request& req, std::string_view name) {
+  auto it = req.find(name);
+  return it == req.end() ? std::string_view() : std::string_view(it->value());
+}
+
+}  // namespace
+
+bool accepts(std::string_view accept, std::string_view type) {
+  auto slash = type.find('/');
+  while (!accept.empty()) {
+    auto comma = accept.find(',');
+    auto item = trim(accept.substr(0, comma));
+    item = trim(item.substr(0, item.find(';')));
+    if (item == "*/*" || iequals_prefix(item, type) && item.size() == type.size()) return true;
+    if (item.size() == slash + 2 && item.ends_with("/*") && iequals_prefix(item, type.substr(0, slash + 1)))
+      return true;
+    if (comma == std::string_view::npos) break;
+    accept.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+bool origin_allowed(std::string_view origin, const RouteSpec& route) {
+  if (origin.empty()) return true;
+  if (std::find(route.allowed_origins.begin(), route.allowed_origins.end(), origin) != route.allowed_origins.end())
+    return true;
+  auto url = boost::urls::parse_absolute_uri(origin);
+  if (!url) return false;
+  return is_loopback_host(url->host());
+}
+
+FrontEnd::FrontEnd(std::shared_ptr<const SessionCodec> codec, std::shared_ptr<UpstreamPools> pools,
+                   std::string server_version)
+    : codec_(std::move(codec)), pools_(std::move(pools)), server_version_(std::move(server_version)) {}
+
+void FrontEnd::update(SnapshotPtr snapshot) {
+  auto live = std::make_shared<Live>();
+  live->chain = build_policy_chain(*snapshot);
+  live->snapshot = std::move(snapshot);
+  live_.store(std::move(live));
+}
+
+SnapshotPtr FrontEnd::snapshot() const {
+  auto live = live_.load();
+  return live ? live->snapshot : nullptr;
+}
+
+asio::awaitable<void> FrontEnd::handle(net::Exchange& ex) {
+  auto live = live_.load();
+  if (!live) {
+    co_await respond_error(ex, Error(Errc::unavailable, "not configured"), {});
+    co_return;
+  }
+  try {
+    co_await handle_checked(ex, std::move(live));
+  } catch (const std::exception& e) {
+    // A bug, not input: input errors are Results. Answer rather than drop the connection.
+    log::error("gateway.handler_exception", {{"what", e.what()}});
+  }
+}
+
+asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_ptr<const Live> live) {
+  const auto& req = ex.request();
+  std::string_view target = req.target();
+  std::string_view path = target.substr(0, target.find('?'));
+  const RouteSpec* route = live->snapshot->match(header(req, "Host"), path);
+  if (!route) {
+    co_await respond_error(ex, Error(Errc::not_found, "no MCP endpoint here"), {});
+    co_return;
+  }
+  if (!origin_allowed(header(req, "Origin"), *route)) {
+    co_await respond_error(ex, Error(Errc::forbidden, "Origin not allowed", "mcp.origin"), {});
+    co_return;
+  }
+  auto verb = req.method();
+  if (verb != http::verb::post && verb != http::verb::get && verb != http::verb::delete_) {
+    net::Response res{http::status::method_not_allowed, 11};
+    res.set(http::field::allow, "GET, POST, DELETE");
+    res.prepare_payload();
+    co_await ex.respond(std::move(res));
+    co_return;
+  }
+
+  RelayContext ctx{ex, *route, route->target_names(), prefixing(route->prefix, route->targets.size()),
+                   *pools_, *codec_};
+  ctx.session_ttl = live->snapshot->session_ttl;
+  ctx.server_version = server_version_;
+
+  json::object message;
+  std::string_view method;
+  std::string_view name;
+  json::value id = nullptr;
+  Era era = Era::legacy;
+  std::string_view version_header = header(req, "MCP-Protocol-Version");
+  if (verb == http::verb::post) {
+    if (!iequals_prefix(header(req, "Content-Type"), "application/json")) {
+      co_await respond_error(ex, Error(Errc::unsupported_media_type, "Content-Type must be application/json"), {});
+      co_return;
+    }
+    auto accept = header(req, "Accept");
+    if (!accepts(accept, "application/json") || !accepts(accept, "text/event-stream")) {
+      co_await respond_error(ex, Error(Errc::not_acceptable,
+                                       "Accept must include application/json and text/event-stream"), {});
+      co_return;
+    }
+    if (req.body().size() > route->max_body_bytes) {
+      co_await respond_error(ex, Error(Errc::payload_too_large, "body too large"), {});
+      co_return;
+    }
+    boost::system::error_code ec;
+    auto parsed = json::parse(req.body(), ec);
+    if (ec) {
+      co_await respond_error(ex, Error(Errc::parse_error, "Parse error"), {});
+      co_return;
+    }
+    if (!parsed.is_object()) {
+      co_await respond_error(ex, Error(Errc::invalid_request, "Invalid Request: one JSON-RPC message per POST"), {});
+      co_return;
+    }
+    message = std::move(parsed.get_object());
+    if (auto* v = message.if_contains("jsonrpc"); !v || !v->is_string() || v->get_string() != "2.0") {
+      co_await respond_error(ex, Error(Errc::invalid_request, "Invalid Request: jsonrpc must be \"2.0\""), {});
+      co_return;
+    }
+    if (auto* m = message.if_contains("method")) {
+      if (!m->is_string()) {
+        co_await respond_error(ex, Error(Errc::invalid_request, "Invalid Request: method must be a string"), {});
+        co_return;
+      }
+      method = m->get_string();
+    }
+    if (auto* i = message.if_contains("id")) {
+      if (!(i->is_string() || i->is_int64() || i->is_uint64() || (i->is_null() && method.empty()))) {
+        co_await respond_error(ex, Error(Errc::invalid_request, "Invalid Request: bad id"), {});
+        co_return;
+      }
+      id = *i;
+    }
+    if (auto* p = message.if_contains("params"); p && p->is_object()) {
+      auto& po = p->get_object();
+      if (auto* n = po.if_contains("name"); n && n->is_string()) name = n->get_string();
+      else if (auto* u = po.if_contains("uri"); u && u->is_string()) name = u->get_string();
+    }
+    if (method != "initialize" && version_header >= kModernVersion) era = Era::modern;
+  }
+
+  PolicyRequest preq{req, route->path, era, method, name, {}};
+  if (!live->chain->empty()) {
+    Decision d = co_await live->chain->run(preq);
+    if (d.kind == Decision::Kind::respond) {
+      auto res = std::move(*d.response);
+      for (auto& [k, v] : d.headers) res.set(k, v);
+      co_await ex.respond(std::move(res));
+      co_return;
+    }
+    ctx.response_headers = std::move(d.headers);
+  }
+  ctx.principal = std::move(preq.principal);
+
+  if (era == Era::modern) {
+    // The stateless era is not relayed yet: answer as a server that speaks only the
+    // session era, so dual-era clients fall back to initialize.
+    co_await ex.respond(json_response(400, unsupported_version_body(id, version_header), ctx.response_headers));
+    co_return;
+  }
+  if (method == "initialize") {
+    co_await relay_initialize(ctx, std::move(message));
+    co_return;
+  }
+  if (!version_header.empty() &&
+      std::find(legacy_versions().begin(), legacy_versions().end(), version_header) == legacy_versions().end()) {
+    co_await ex.respond(json_response(400, unsupported_version_body(id, version_header), ctx.response_headers));
+    co_return;
+  }
+  auto session_id = header(req, "Mcp-Session-Id");
+  if (session_id.empty()) {
+    co_await respond_error(ex, Error(Errc::bad_request, "Bad Request: Mcp-Session-Id header is required"),
+                           ctx.response_headers, id);
+    co_return;
+  }
+  auto session = codec_->unseal(session_id, unix_now(), ctx.principal);
+  if (!session.ok()) {
+    co_await respond_error(ex, session.error(), ctx.response_headers, id);
+    co_return;
+  }
+  if (verb == http::verb::get) {
+    if (!accepts(header(req, "Accept"), "text/event-stream")) {
+      co_await respond_error(ex, Error(Errc::not_acceptable, "Accept must include text/event-stream"), ctx.response_headers);
+      co_return;
+    }
+    co_await relay_server_stream(ctx, *session);
+    co_return;
+  }
+  if (verb == http::verb::delete_) {
+    co_await relay_delete(ctx, *session);
+    co_return;
+  }
+  if (!method.empty() && message.contains("id")) {
+    co_await relay_request(ctx, *session, std::move(message));
+  } else {
+    co_await relay_client_message(ctx, *session, std::move(message));
+  }
+}
+
+}  // namespace gatehouse::gateway

@@ -1,0 +1,52 @@
+// The MCP front end: a net::Handler that matches the route from the current snapshot (a
+// request keeps the snapshot it started with), checks what MCP requires of the HTTP request
+// (Origin, Content-Type, Accept, size, protocol version, session), parses the body once,
+// runs the policy chain, then hands the message to the relay.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "gateway/gateway_config.hpp"
+#include "gateway/policy_chain.hpp"
+#include "gateway/session_codec.hpp"
+#include "gateway/upstream_pool.hpp"
+#include "net/http_server.hpp"
+
+namespace gatehouse::gateway {
+
+class FrontEnd {
+ public:
+  FrontEnd(std::shared_ptr<const SessionCodec> codec, std::shared_ptr<UpstreamPools> pools,
+           std::string server_version);
+
+  // Swaps the snapshot (and the policy chain built for it); in-flight requests finish on
+  // the one they started with.
+  void update(SnapshotPtr snapshot);
+  SnapshotPtr snapshot() const;
+
+  asio::awaitable<void> handle(net::Exchange& exchange);
+  net::Handler handler() {
+    return [this](net::Exchange& ex) { return handle(ex); };
+  }
+
+ private:
+  struct Live {
+    SnapshotPtr snapshot;
+    std::shared_ptr<const PolicyChain> chain;
+  };
+  asio::awaitable<void> handle_checked(net::Exchange& exchange, std::shared_ptr<const Live> live);
+
+  std::shared_ptr<const SessionCodec> codec_;
+  std::shared_ptr<UpstreamPools> pools_;
+  std::string server_version_;
+  std::atomic<std::shared_ptr<const Live>> live_;
+};
+
+// Exposed for tests. Origin is allowed when absent, listed, or a loopback origin.
+bool origin_allowed(std::string_view origin, const RouteSpec& route);
+// Does an Accept header value admit `type` (exact, type/*, or */*)?
+bool accepts(std::string_view accept, std::string_view type);
+
+}  // namespace gatehouse::gateway

@@ -1,0 +1,60 @@
+// The part of the configuration the gateway data plane reads, as one immutable snapshot.
+// Built from config::Config (see from_config) or directly by tests; a request keeps the
+// snapshot it started with, reload swaps the pointer.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "gateway/naming.hpp"
+#include "gateway/stdio_upstream.hpp"
+
+namespace gatehouse::gateway {
+
+struct HttpTarget {
+  std::string url;  // Streamable HTTP endpoint, e.g. http://127.0.0.1:8080/mcp
+  std::vector<std::pair<std::string, std::string>> headers;  // static upstream headers
+};
+
+// open: a dead target is left out of fan-out answers; closed: the request fails.
+enum class FailureMode { open, closed };
+
+struct TargetSpec {
+  std::string name;  // valid_target_name()
+  std::variant<StdioSpec, HttpTarget> transport;
+  std::chrono::milliseconds timeout{30'000};
+  FailureMode failure = FailureMode::open;
+
+  // Identity of the upstream process/connection: equal keys share one upstream per thread.
+  std::string key() const;
+};
+
+struct RouteSpec {
+  std::string host;  // empty: any Host
+  std::string path = "/mcp";
+  std::vector<TargetSpec> targets;
+  PrefixMode prefix = PrefixMode::automatic;
+  // Origins allowed to call (exact match, e.g. "https://app.example"). Empty: only
+  // requests without Origin or from a loopback origin (DNS-rebinding defence).
+  std::vector<std::string> allowed_origins;
+  std::size_t max_body_bytes = 4 * 1024 * 1024;
+
+  std::vector<std::string> target_names() const;
+  const TargetSpec* find(std::string_view target) const;
+};
+
+struct GatewaySnapshot {
+  std::vector<RouteSpec> routes;
+  std::chrono::seconds session_ttl{24 * 3600};
+  std::uint64_t generation = 0;
+
+  const RouteSpec* match(std::string_view host, std::string_view path) const;
+};
+
+using SnapshotPtr = std::shared_ptr<const GatewaySnapshot>;
+
+}  // namespace gatehouse::gateway

@@ -1,0 +1,26 @@
+#include "gateway/policy_chain.hpp"
+
+namespace gatehouse::gateway {
+
+bool PolicyChain::empty() const {
+  for (const auto& s : stages_)
+    if (!s.empty()) return false;
+  return true;
+}
+
+boost::asio::awaitable<Decision> PolicyChain::run(PolicyRequest& request) const {
+  Decision out;
+  for (const auto& stage : stages_) {
+    for (const auto& policy : stage) {
+      Decision d = co_await policy->apply(request);
+      for (auto& h : d.headers) out.headers.push_back(std::move(h));
+      if (d.kind == Decision::Kind::respond) {
+        d.headers = std::move(out.headers);
+        co_return d;
+      }
+    }
+  }
+  co_return out;
+}
+
+}  // namespace gatehouse::gateway

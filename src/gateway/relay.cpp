@@ -1,0 +1,619 @@
+#include "gateway/relay.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <array>
+
+#include "core/log.hpp"
+#include "gateway/merge.hpp"
+#include "gateway/message_queue.hpp"
+#include "gateway/naming.hpp"
+
+namespace gatehouse::gateway {
+namespace json = boost::json;
+namespace http = boost::beast::http;
+using asio::use_awaitable;
+
+namespace {
+
+constexpr std::array<std::string_view, 4> kLegacyVersions = {"2024-11-05", "2025-03-26",
+                                                             "2025-06-18", "2025-11-25"};
+
+// One target's answer to a fanned-out request.
+struct Outcome {
+  const TargetSpec* target = nullptr;
+  bool ok = false;
+  Error error;
+  json::object result;      // the JSON-RPC result
+  json::value rpc_error;    // or the JSON-RPC error the target answered with
+  std::string session_id;   // the upstream session id it assigned (initialize)
+};
+
+struct Job {
+  const TargetSpec* target;
+  const TargetSession* session;  // nullptr at initialize
+  json::object message;
+};
+
+std::string_view str_or(const json::object& o, std::string_view key, std::string_view dflt = {}) {
+  auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string_view(v->get_string()) : dflt;
+}
+
+json::object* params_of(json::object& m) {
+  auto* p = m.if_contains("params");
+  return p && p->is_object() ? &p->get_object() : nullptr;
+}
+
+UpstreamCall make_call(const RelayContext& ctx, const TargetSpec& t, const TargetSession* ts) {
+  UpstreamCall c;
+  c.timeout = t.timeout;
+  c.headers = ctx.forward_headers;
+  if (ts) {
+    c.session_id = ts->upstream_session_id;
+    c.protocol_version = ts->protocol_version;
+  }
+  return c;
+}
+
+asio::awaitable<Outcome> call_target(RelayContext& ctx, Job job) {
+  Outcome out;
+  out.target = job.target;
+  auto up = ctx.pools.get(ctx.exchange.executor(), *job.target);
+  if (!up) {
+    out.error = Error(Errc::unavailable, "target " + job.target->name + " has no transport", "upstream.no_transport");
+    co_return out;
+  }
+  auto s = co_await up->request(make_call(ctx, *job.target, job.session), std::move(job.message));
+  if (!s.ok()) {
+    out.error = s.error();
+    co_return out;
+  }
+  auto r = co_await read_response(**s);
+  if (!r.ok()) {
+    out.error = r.error();
+    co_return out;
+  }
+  out.session_id = (*s)->session_id();
+  if (auto* res = r->if_contains("result"); res && res->is_object()) {
+    out.ok = true;
+    out.result = std::move(res->get_object());
+  } else if (auto* err = r->if_contains("error")) {
+    out.rpc_error = *err;
+    out.error = Error(Errc::unavailable, "target " + job.target->name + " answered an error", "upstream.rpc_error");
+  } else {
+    out.error = Error(Errc::unavailable, "target " + job.target->name + " answered garbage", "upstream.bad_response");
+  }
+  co_return out;
+}
+
+// Runs the jobs in parallel, each bounded by its own target's timeout, so a slow target
+// delays the answer by at most that timeout.
+asio::awaitable<std::vector<Outcome>> fan_out(RelayContext& ctx, std::vector<Job> jobs) {
+  if (jobs.empty()) co_return std::vector<Outcome>{};
+  auto ex = ctx.exchange.executor();
+  using Op = decltype(asio::co_spawn(ex, call_target(ctx, jobs[0]), asio::deferred));
+  std::vector<Op> ops;
+  ops.reserve(jobs.size());
+  for (auto& j : jobs) ops.push_back(asio::co_spawn(ex, call_target(ctx, std::move(j)), asio::deferred));
+  auto [order, errors, values] = co_await asio::experimental::make_parallel_group(std::move(ops))
+                                     .async_wait(asio::experimental::wait_for_all(), use_awaitable);
+  (void)order;
+  for (std::size_t i = 0; i < errors.size(); ++i)
+    if (errors[i]) {
+      values[i].ok = false;
+      values[i].error = Error(Errc::internal, "relay failed", "relay.exception");
+    }
+  co_return std::move(values);
+}
+
+// A target failure in a fan-out: left out (open) or fails the request (closed).
+// JSON built outside coroutine bodies: g++ 12 rejects initializer lists inside them.
+json::object rpc_result(const json::value& id, json::value result) {
+  return json::object{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
+}
+json::object rpc_request(const json::value& id, std::string_view method) {
+  return json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}};
+}
+json::object tagged(std::string_view target, json::object m) {
+  json::object o;
+  o["t"] = target;
+  o["m"] = std::move(m);
+  return o;
+}
+const char* list_method(ListKind k) {
+  switch (k) {
+    case ListKind::tools: return "tools/list";
+    case ListKind::prompts: return "prompts/list";
+    case ListKind::resources: return "resources/list";
+    case ListKind::resource_templates: return "resources/templates/list";
+  }
+  return "tools/list";
+}
+
+bool fails_request(const Outcome& o) { return !o.ok && o.target->failure == FailureMode::closed; }
+
+void wrap_uri_field(json::object& o, std::string_view key, std::string_view target) {
+  if (auto* v = o.if_contains(key); v && v->is_string()) *v = wrap_uri(target, v->get_string());
+}
+
+// Renames what a target sends so the client sees the gateway's names.
+void to_client(const RelayContext& ctx, std::string_view target, std::string_view request_method,
+               json::object& m) {
+  auto* method = m.if_contains("method");
+  if (method) {
+    if (auto* id = m.if_contains("id")) *id = wrap_request_id(target, *id);
+    if (ctx.prefix && method->is_string() && method->get_string() == "notifications/resources/updated")
+      if (auto* p = params_of(m)) wrap_uri_field(*p, "uri", target);
+    return;
+  }
+  if (!ctx.prefix) return;
+  auto* result = m.if_contains("result");
+  if (!result || !result->is_object()) return;
+  auto& r = result->get_object();
+  if (request_method == "resources/read") {
+    if (auto* c = r.if_contains("contents"); c && c->is_array())
+      for (auto& item : c->get_array())
+        if (item.is_object()) wrap_uri_field(item.get_object(), "uri", target);
+  } else if (request_method == "tools/call") {
+    if (auto* c = r.if_contains("content"); c && c->is_array())
+      for (auto& item : c->get_array()) {
+        if (!item.is_object()) continue;
+        auto& o = item.get_object();
+        auto type = str_or(o, "type");
+        if (type == "resource_link") wrap_uri_field(o, "uri", target);
+        if (type == "resource")
+          if (auto* res = o.if_contains("resource"); res && res->is_object())
+            wrap_uri_field(res->get_object(), "uri", target);
+      }
+  }
+}
+
+const TargetSpec* live_target(const RelayContext& ctx, const SessionState& session,
+                              std::string_view name, const TargetSession** ts) {
+  *ts = session.find(name);
+  if (!*ts) return nullptr;
+  return ctx.route.find(name);
+}
+
+// Targets of the session that the current config still has, in config order.
+std::vector<std::pair<const TargetSpec*, const TargetSession*>> session_targets(
+    const RelayContext& ctx, const SessionState& session) {
+  std::vector<std::pair<const TargetSpec*, const TargetSession*>> out;
+  for (const auto& t : ctx.route.targets)
+    if (const auto* ts = session.find(t.name)) out.emplace_back(&t, ts);
+  return out;
+}
+
+asio::awaitable<void> respond_json(RelayContext& ctx, const json::value& body) {
+  co_await ctx.exchange.respond(json_response(200, body, ctx.response_headers));
+}
+
+asio::awaitable<void> respond_rpc_error(RelayContext& ctx, const json::value& id, const Error& e) {
+  co_await respond_json(ctx, jsonrpc_error(id, jsonrpc_code(e.code), e.message));
+}
+
+net::ResponseHead sse_head(const Headers& headers) {
+  net::ResponseHead head;
+  head.result(http::status::ok);
+  head.set(http::field::content_type, "text/event-stream");
+  head.set(http::field::cache_control, "no-cache");
+  for (const auto& [k, v] : headers) head.set(k, v);
+  return head;
+}
+
+// Relays one request to one target: JSON when its first message is the response, else an
+// SSE stream carrying notifications and server->client requests as they arrive.
+asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, const TargetSession* ts,
+                               json::object message) {
+  json::value id = message.contains("id") ? message["id"] : json::value(nullptr);
+  std::string method(str_or(message, "method"));
+  auto up = ctx.pools.get(ctx.exchange.executor(), target);
+  if (!up) {
+    co_await respond_rpc_error(ctx, id, Error(Errc::unavailable, "target " + target.name + " unavailable"));
+    co_return;
+  }
+  auto stream = co_await up->request(make_call(ctx, target, ts), std::move(message));
+  if (!stream.ok()) {
+    if (stream.error().code == Errc::not_found) {
+      co_await respond_error(ctx.exchange, stream.error(), ctx.response_headers, id);
+    } else {
+      co_await respond_rpc_error(ctx, id, stream.error());
+    }
+    co_return;
+  }
+  bool streaming = false;
+  for (;;) {
+    auto next = co_await (*stream)->next();
+    if (!next.ok() || !next->has_value()) {
+      Error e = next.ok() ? Error(Errc::unavailable, "target " + target.name + " ended without answering")
+                          : next.error();
+      log::warn("relay.upstream_failed", {{"target", target.name}, {"reason", log_reason(e)}});
+      if (!streaming) {
+        if (e.code == Errc::not_found)
+          co_await respond_error(ctx.exchange, e, ctx.response_headers, id);
+        else
+          co_await respond_rpc_error(ctx, id, e);
+      } else {
+        (void)co_await ctx.exchange.write_chunk(
+            sse_event(json::serialize(jsonrpc_error(id, jsonrpc_code(e.code), e.message))));
+        co_await ctx.exchange.end_stream();
+      }
+      co_return;
+    }
+    auto& m = **next;
+    bool final = !m.contains("method");
+    to_client(ctx, target.name, method, m);
+    if (final && !streaming) {
+      co_await respond_json(ctx, m);
+      co_return;
+    }
+    if (!streaming) {
+      if (!co_await ctx.exchange.begin_stream(sse_head(ctx.response_headers))) co_return;
+      streaming = true;
+    }
+    if (!co_await ctx.exchange.write_chunk(sse_event(json::serialize(m)))) co_return;  // client gone: dropping the stream cancels upstream
+    if (final) {
+      co_await ctx.exchange.end_stream();
+      co_return;
+    }
+  }
+}
+
+// Which target a name-carrying request is for, rewriting the name in place. Without
+// prefixes and with several targets, the owner is found by listing (first target wins,
+// the same rule as in merged lists).
+asio::awaitable<Result<const TargetSpec*>> resolve_target(RelayContext& ctx, const SessionState& session,
+                                                          json::object& message, const TargetSession** ts) {
+  std::string_view method = str_or(message, "method");
+  auto* params = params_of(message);
+  json::value* key = nullptr;
+  bool is_uri = false;
+  std::optional<ListKind> owner_list;
+  if (params) {
+    if (method == "tools/call" || method == "prompts/get") {
+      key = params->if_contains("name");
+      owner_list = method == "tools/call" ? ListKind::tools : ListKind::prompts;
+    } else if (method.starts_with("resources/")) {
+      key = params->if_contains("uri");
+      is_uri = true;
+      owner_list = ListKind::resources;
+    } else if (method == "completion/complete") {
+      if (auto* ref = params->if_contains("ref"); ref && ref->is_object()) {
+        auto& r = ref->get_object();
+        is_uri = str_or(r, "type") == "ref/resource";
+        key = r.if_contains(is_uri ? "uri" : "name");
+        owner_list = is_uri ? ListKind::resource_templates : ListKind::prompts;
+      }
+    }
+  }
+  auto targets = session_targets(ctx, session);
+  if (targets.empty()) co_return fail(Errc::unavailable, "no target is available for this session");
+  if (!key) {
+    if (targets.size() == 1) {
+      *ts = targets[0].second;
+      co_return targets[0].first;
+    }
+    co_return fail(Errc::method_not_found, "Method not found: " + std::string(method));
+  }
+  if (!key->is_string()) co_return fail(Errc::invalid_params, "name must be a string");
+  std::string_view name = key->get_string();
+  if (ctx.prefix) {
+    auto routed = is_uri ? unwrap_uri(name, ctx.target_names) : route_prefixed(name, ctx.target_names);
+    const TargetSpec* t = routed ? live_target(ctx, session, routed->target, ts) : nullptr;
+    if (!t) {
+      co_return fail(Errc::invalid_params,
+                     std::string(is_uri ? "Unknown resource: " : (method == "tools/call" ? "Unknown tool: " : "Unknown prompt: ")) +
+                         std::string(name));
+    }
+    std::string upstream_name(routed->name);  // a view into *key: copy before replacing it
+    *key = upstream_name;
+    co_return t;
+  }
+  if (targets.size() == 1) {
+    *ts = targets[0].second;
+    co_return targets[0].first;
+  }
+  // Several targets, no prefixes: ask each for its list (the slow path; configure prefixes).
+  std::vector<Job> jobs;
+  for (auto& [t, s] : targets)
+    jobs.push_back(Job{t, s, rpc_request(0, list_method(*owner_list))});
+  auto outcomes = co_await fan_out(ctx, std::move(jobs));
+  const char* field = *owner_list == ListKind::resources ? "uri"
+                      : *owner_list == ListKind::resource_templates ? "uriTemplate" : "name";
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    if (!outcomes[i].ok) continue;
+    auto* items = outcomes[i].result.if_contains(list_member(*owner_list));
+    if (!items || !items->is_array()) continue;
+    for (const auto& item : items->get_array())
+      if (item.is_object() && str_or(item.get_object(), field) == name) {
+        *ts = targets[i].second;
+        co_return targets[i].first;
+      }
+  }
+  // Resource URIs from templates are not listed: the first target gets the chance.
+  if (is_uri) {
+    *ts = targets[0].second;
+    co_return targets[0].first;
+  }
+  co_return fail(Errc::invalid_params, std::string(method == "tools/call" ? "Unknown tool: " : "Unknown prompt: ") + std::string(name));
+}
+
+asio::awaitable<void> relay_list(RelayContext& ctx, const SessionState& session, ListKind kind,
+                                 json::object message) {
+  json::value id = message["id"];
+  ListCursor cursor;
+  if (auto* p = params_of(message); p && p->contains("cursor")) {
+    auto* c = p->if_contains("cursor");
+    auto decoded = c->is_string() ? decode_list_cursor(c->get_string()) : std::nullopt;
+    if (!decoded) {
+      co_await respond_rpc_error(ctx, id, Error(Errc::invalid_params, "Invalid cursor"));
+      co_return;
+    }
+    cursor = std::move(*decoded);
+  } else {
+    for (auto& [t, s] : session_targets(ctx, session)) cursor.emplace_back(t->name, "");
+  }
+  std::vector<Job> jobs;
+  for (auto& [name, upstream_cursor] : cursor) {
+    const TargetSession* ts = nullptr;
+    const TargetSpec* t = live_target(ctx, session, name, &ts);
+    if (!t) continue;  // gone from the config or the session: nothing more to list there
+    json::object m = rpc_request(id, str_or(message, "method"));
+    json::object params;
+    if (auto* p = params_of(message))
+      if (auto* meta = p->if_contains("_meta")) params["_meta"] = *meta;
+    if (!upstream_cursor.empty()) params["cursor"] = upstream_cursor;
+    m["params"] = std::move(params);
+    jobs.push_back({t, ts, std::move(m)});
+  }
+  auto outcomes = co_await fan_out(ctx, std::move(jobs));
+  std::vector<TargetAnswer> answers;
+  ListCursor next;
+  for (auto& o : outcomes) {
+    if (!o.ok) {
+      // A target without this feature answers "method not found": it simply has no items.
+      bool no_feature = o.rpc_error.is_object() && o.rpc_error.get_object().if_contains("code") &&
+                        o.rpc_error.get_object().at("code") == -32601;
+      if (!no_feature) {
+        log::warn("relay.list_target_failed", {{"target", o.target->name}, {"reason", log_reason(o.error)}});
+        if (fails_request(o)) {
+          co_await respond_rpc_error(ctx, id, Error(Errc::unavailable, "target " + o.target->name + " is unavailable"));
+          co_return;
+        }
+      }
+      continue;
+    }
+    answers.push_back({o.target->name, &o.result});
+    if (auto* nc = o.result.if_contains("nextCursor"); nc && nc->is_string() && !nc->get_string().empty())
+      next.emplace_back(o.target->name, std::string(nc->get_string()));
+  }
+  std::vector<Collision> collisions;
+  json::object result;
+  result[list_member(kind)] = merge_list(kind, answers, ctx.prefix, &collisions);
+  for (const auto& c : collisions)
+    log::warn("relay.name_collision", {{"name", c.name}, {"kept", c.kept_target}, {"dropped", c.dropped_target}});
+  if (!next.empty()) result["nextCursor"] = encode_list_cursor(next);
+  co_await respond_json(ctx, rpc_result(id, std::move(result)));
+}
+
+}  // namespace
+
+std::span<const std::string_view> legacy_versions() { return kLegacyVersions; }
+
+std::string sse_event(std::string_view data, std::string_view id) {
+  std::string out;
+  out.reserve(data.size() + 32);
+  if (!id.empty()) {
+    out += "id: ";
+    out += id;
+    out += '\n';
+  }
+  out += "event: message\ndata: ";
+  out += data;  // serialized JSON has no raw newlines
+  out += "\n\n";
+  return out;
+}
+
+net::Response json_response(unsigned status, const json::value& body, const Headers& headers) {
+  net::Response res{static_cast<http::status>(status), 11};
+  res.set(http::field::content_type, "application/json");
+  for (const auto& [k, v] : headers) res.set(k, v);
+  res.body() = json::serialize(body);
+  res.prepare_payload();
+  return res;
+}
+
+json::object jsonrpc_error(const json::value& id, int code, std::string_view message) {
+  return json::object{{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", code}, {"message", message}}}};
+}
+
+asio::awaitable<void> respond_error(net::Exchange& ex, const Error& error, const Headers& headers,
+                                    const json::value& id) {
+  co_await ex.respond(json_response(static_cast<unsigned>(http_status(error.code)),
+                                    jsonrpc_error(id, jsonrpc_code(error.code), error.message), headers));
+}
+
+asio::awaitable<void> relay_initialize(RelayContext& ctx, json::object message) {
+  json::value id = message["id"];
+  std::string requested;
+  if (auto* p = params_of(message)) requested = str_or(*p, "protocolVersion");
+  if (requested.empty()) {
+    co_await respond_rpc_error(ctx, id, Error(Errc::invalid_params, "protocolVersion is required"));
+    co_return;
+  }
+  std::vector<Job> jobs;
+  for (const auto& t : ctx.route.targets) jobs.push_back({&t, nullptr, message});
+  auto outcomes = co_await fan_out(ctx, std::move(jobs));
+
+  SessionState session;
+  std::vector<TargetAnswer> answers;
+  std::vector<std::string> versions;
+  for (auto& o : outcomes) {
+    if (!o.ok) {
+      log::warn("relay.initialize_target_failed", {{"target", o.target->name}, {"reason", log_reason(o.error)},
+                                                   {"detail", o.error.message}});
+      if (fails_request(o)) {
+        co_await respond_rpc_error(ctx, id, Error(Errc::unavailable, "target " + o.target->name + " is unavailable"));
+        co_return;
+      }
+      continue;
+    }
+    std::string v(str_or(o.result, "protocolVersion", requested));
+    versions.push_back(v);
+    session.targets.push_back({o.target->name, o.session_id, v});
+    answers.push_back({o.target->name, &o.result});
+  }
+  if (answers.empty() && !ctx.route.targets.empty()) {
+    co_await respond_rpc_error(ctx, id, Error(Errc::unavailable, "no target is available"));
+    co_return;
+  }
+  auto version = choose_protocol_version(requested, versions, kLegacyVersions);
+  if (!version) {
+    co_await respond_rpc_error(ctx, id, Error(Errc::invalid_params, "no protocol version every target speaks"));
+    co_return;
+  }
+  session.protocol_version = *version;
+  session.issued_at = unix_now();
+  session.expires_at = ctx.session_ttl.count() > 0 ? session.issued_at + ctx.session_ttl.count() : 0;
+  session.principal = ctx.principal;
+  auto result = merge_initialize(answers, *version, "gatehouse", ctx.server_version);
+  Headers headers = ctx.response_headers;
+  headers.emplace_back("Mcp-Session-Id", ctx.codec.seal(session));
+  co_await ctx.exchange.respond(json_response(
+      200, rpc_result(id, std::move(result)), headers));
+}
+
+asio::awaitable<void> relay_request(RelayContext& ctx, const SessionState& session, json::object message) {
+  json::value id = message["id"];
+  std::string method(str_or(message, "method"));
+  if (method == "ping") {
+    co_await respond_json(ctx, rpc_result(id, json::object()));
+    co_return;
+  }
+  if (auto kind = list_kind(method)) {
+    co_await relay_list(ctx, session, *kind, std::move(message));
+    co_return;
+  }
+  if (method == "logging/setLevel") {
+    std::vector<Job> jobs;
+    for (auto& [t, s] : session_targets(ctx, session)) jobs.push_back({t, s, message});
+    auto outcomes = co_await fan_out(ctx, std::move(jobs));
+    for (auto& o : outcomes)
+      if (fails_request(o)) {
+        co_await respond_rpc_error(ctx, id, Error(Errc::unavailable, "target " + o.target->name + " is unavailable"));
+        co_return;
+      }
+    co_await respond_json(ctx, rpc_result(id, json::object()));
+    co_return;
+  }
+  const TargetSession* ts = nullptr;
+  auto target = co_await resolve_target(ctx, session, message, &ts);
+  if (!target.ok()) {
+    co_await respond_rpc_error(ctx, id, target.error());
+    co_return;
+  }
+  co_await relay_to(ctx, **target, ts, std::move(message));
+}
+
+asio::awaitable<void> relay_client_message(RelayContext& ctx, const SessionState& session, json::object message) {
+  auto accepted = [&]() -> asio::awaitable<void> {
+    net::Response res{http::status::accepted, 11};
+    for (const auto& [k, v] : ctx.response_headers) res.set(k, v);
+    res.prepare_payload();
+    co_await ctx.exchange.respond(std::move(res));
+  };
+  if (!message.contains("method")) {
+    // A response to a server->client request: back to the target that asked.
+    auto routed = message.contains("id") ? unwrap_request_id(message["id"]) : std::nullopt;
+    const TargetSession* ts = nullptr;
+    const TargetSpec* t = routed ? live_target(ctx, session, routed->target, &ts) : nullptr;
+    if (!t) {
+      co_await respond_error(ctx.exchange, Error(Errc::invalid_request, "response to an unknown request"),
+                             ctx.response_headers);
+      co_return;
+    }
+    message["id"] = routed->id;
+    if (auto up = ctx.pools.get(ctx.exchange.executor(), *t)) {
+      auto st = co_await up->send(make_call(ctx, *t, ts), std::move(message));
+      if (!st.ok()) log::warn("relay.response_not_delivered", {{"target", t->name}, {"reason", log_reason(st.error())}});
+    }
+    co_await accepted();
+    co_return;
+  }
+  // Notifications go to every target of the session (initialized, cancelled, roots changes).
+  for (auto& [t, s] : session_targets(ctx, session)) {
+    auto up = ctx.pools.get(ctx.exchange.executor(), *t);
+    if (!up) continue;
+    auto st = co_await up->send(make_call(ctx, *t, s), message);
+    if (!st.ok()) log::debug("relay.notification_not_delivered", {{"target", t->name}});
+  }
+  co_await accepted();
+}
+
+asio::awaitable<void> relay_server_stream(RelayContext& ctx, const SessionState& session) {
+  using namespace asio::experimental::awaitable_operators;
+  auto ex = ctx.exchange.executor();
+  auto merged = std::make_shared<MessageQueue>(ex);
+  std::vector<std::shared_ptr<asio::cancellation_signal>> stops;
+  std::size_t open = 0;
+  for (auto& [t, s] : session_targets(ctx, session)) {
+    auto up = ctx.pools.get(ex, *t);
+    if (!up) continue;
+    auto stream = co_await up->open_stream(make_call(ctx, *t, s));
+    if (!stream.ok()) {
+      log::debug("relay.server_stream_unavailable", {{"target", t->name}, {"reason", log_reason(stream.error())}});
+      continue;
+    }
+    ++open;
+    auto stop = std::make_shared<asio::cancellation_signal>();
+    stops.push_back(stop);
+    std::string name = t->name;
+    asio::co_spawn(
+        ex,
+        [merged, stop, name, s = std::move(*stream)]() mutable -> asio::awaitable<void> {
+          for (;;) {
+            auto m = co_await s->next();
+            if (!m.ok() || !m->has_value()) break;
+            merged->push(tagged(name, std::move(**m)));
+          }
+        },
+        asio::bind_cancellation_slot(stop->slot(), asio::detached));
+  }
+  if (!co_await ctx.exchange.begin_stream(sse_head(ctx.response_headers))) co_return;
+  auto pump = [&]() -> asio::awaitable<void> {
+    for (;;) {
+      auto next = co_await merged->next();
+      if (!next.ok() || !next->has_value()) co_return;
+      auto& wrapper = **next;
+      std::string target(wrapper["t"].as_string());
+      auto& m = wrapper["m"].as_object();
+      to_client(ctx, target, "", m);
+      if (!co_await ctx.exchange.write_chunk(sse_event(json::serialize(m)))) co_return;
+    }
+  };
+  (void)open;
+  co_await (pump() || ctx.exchange.wait_peer_closed());
+  for (auto& s : stops) s->emit(asio::cancellation_type::terminal);
+  if (!ctx.exchange.peer_closed()) co_await ctx.exchange.end_stream();
+}
+
+asio::awaitable<void> relay_delete(RelayContext& ctx, const SessionState& session) {
+  for (auto& [t, s] : session_targets(ctx, session)) {
+    if (s->upstream_session_id.empty()) continue;
+    if (auto up = ctx.pools.get(ctx.exchange.executor(), *t)) (void)co_await up->close_session(make_call(ctx, *t, s));
+  }
+  net::Response res{http::status::ok, 11};
+  for (const auto& [k, v] : ctx.response_headers) res.set(k, v);
+  res.prepare_payload();
+  co_await ctx.exchange.respond(std::move(res));
+}
+
+}  // namespace gatehouse::gateway

@@ -1,0 +1,58 @@
+// The relay for the session (2025) era: what each MCP method does across the targets of a
+// route. initialize and */list fan out in parallel and merge; calls route by prefix or URI
+// to one target; answers stream back as they come (JSON when the first message is the
+// response, SSE otherwise). Works on one parsed message; knows nothing of HTTP checks.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gateway/gateway_config.hpp"
+#include "gateway/session_codec.hpp"
+#include "gateway/upstream_pool.hpp"
+#include "net/http_server.hpp"
+
+namespace gatehouse::gateway {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// The protocol versions of the session era the gateway speaks, oldest first.
+std::span<const std::string_view> legacy_versions();
+
+struct RelayContext {
+  net::Exchange& exchange;
+  const RouteSpec& route;
+  std::vector<std::string> target_names;
+  bool prefix = false;
+  UpstreamPools& pools;
+  const SessionCodec& codec;
+  std::chrono::seconds session_ttl{24 * 3600};
+  std::string principal;
+  Headers response_headers;  // from the policy chain
+  Headers forward_headers;   // to the upstream (never Authorization)
+  std::string server_version = "0.1.0";
+};
+
+// Each returns after answering the exchange.
+asio::awaitable<void> relay_initialize(RelayContext& ctx, boost::json::object message);
+asio::awaitable<void> relay_request(RelayContext& ctx, const SessionState& session,
+                                    boost::json::object message);
+// Client notifications and responses to server->client requests: 202.
+asio::awaitable<void> relay_client_message(RelayContext& ctx, const SessionState& session,
+                                           boost::json::object message);
+asio::awaitable<void> relay_server_stream(RelayContext& ctx, const SessionState& session);
+asio::awaitable<void> relay_delete(RelayContext& ctx, const SessionState& session);
+
+// Response helpers shared with the front end.
+net::Response json_response(unsigned status, const boost::json::value& body, const Headers& headers);
+boost::json::object jsonrpc_error(const boost::json::value& id, int code, std::string_view message);
+// An error before dispatch (framing, session): its HTTP status and a JSON-RPC error body.
+asio::awaitable<void> respond_error(net::Exchange& ex, const Error& error, const Headers& headers,
+                                    const boost::json::value& id = nullptr);
+std::string sse_event(std::string_view data, std::string_view id = {});
+
+}  // namespace gatehouse::gateway

@@ -1,0 +1,42 @@
+// The upstreams of each event loop: one per target identity per io_context, created on
+// first use, so a request never takes a lock or crosses threads to reach its target.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "gateway/gateway_config.hpp"
+#include "gateway/upstream.hpp"
+
+namespace gatehouse::gateway {
+
+class UpstreamPools {
+ public:
+  using Factory = std::function<std::shared_ptr<Upstream>(asio::any_io_executor, const TargetSpec&)>;
+  // The default factory builds stdio children and HTTP clients.
+  UpstreamPools();
+  explicit UpstreamPools(Factory factory) : factory_(std::move(factory)) {}
+  ~UpstreamPools();
+
+  // The upstream for `target` on the calling thread's event loop (`ex` is its executor);
+  // nullptr when the transport is not available in this build.
+  std::shared_ptr<Upstream> get(const asio::any_io_executor& ex, const TargetSpec& target);
+
+  // Stops every stdio child of every loop (SIGTERM, then SIGKILL after `grace`) and drops
+  // all upstreams. Call with the event loops stopped, before they are destroyed.
+  void stop_all(std::chrono::milliseconds grace);
+
+ private:
+  using Pool = std::map<std::string, std::shared_ptr<Upstream>>;
+  Pool& pool_for(const asio::any_io_executor& ex);
+
+  Factory factory_;
+  std::mutex mu_;  // guards pools_ (creation of a loop's pool only, never per request)
+  std::map<const void*, std::unique_ptr<Pool>> pools_;
+};
+
+}  // namespace gatehouse::gateway
