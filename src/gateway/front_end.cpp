@@ -63,6 +63,32 @@ std::string_view header(const net::Request& req, std::string_view name) {
 
 }  // namespace
 
+void resolve_names(const RouteSpec& route, bool prefix, std::span<const std::string> targets,
+                   PolicyRequest& preq) {
+  std::string_view method = preq.method;
+  std::string* upstream = nullptr;
+  bool is_uri = false;
+  if (method == "tools/call") {
+    upstream = &preq.tool;
+  } else if (method == "prompts/get") {
+    upstream = &preq.prompt;
+  } else if (method == "resources/read" || method == "resources/subscribe" ||
+             method == "resources/unsubscribe") {
+    upstream = &preq.resource_uri;
+    is_uri = true;
+  }
+  if (!upstream || preq.name.empty()) return;
+  if (prefix) {
+    auto routed = is_uri ? unwrap_uri(preq.name, targets) : route_prefixed(preq.name, targets);
+    if (!routed) return;  // unknown: the relay answers it like any unknown name
+    preq.target = routed->target;
+    *upstream = routed->name;
+    return;
+  }
+  *upstream = preq.name;
+  if (route.targets.size() == 1) preq.target = route.targets.front().name;
+}
+
 bool accepts(std::string_view accept, std::string_view type) {
   auto slash = type.find('/');
   while (!accept.empty()) {
@@ -92,8 +118,13 @@ FrontEnd::FrontEnd(std::shared_ptr<const SessionCodec> codec, std::shared_ptr<Up
     : codec_(std::move(codec)), pools_(std::move(pools)), server_version_(std::move(server_version)) {}
 
 void FrontEnd::update(SnapshotPtr snapshot) {
+  auto chain = build_policy_chain(*snapshot);
+  update(std::move(snapshot), std::move(chain));
+}
+
+void FrontEnd::update(SnapshotPtr snapshot, std::shared_ptr<const PolicyChain> chain) {
   auto live = std::make_shared<Live>();
-  live->chain = build_policy_chain(*snapshot);
+  live->chain = std::move(chain);
   live->snapshot = std::move(snapshot);
   live_.store(std::move(live));
 }
@@ -202,7 +233,13 @@ asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_pt
     if (method != "initialize" && version_header >= kModernVersion) era = Era::modern;
   }
 
-  PolicyRequest preq{req, route->path, era, method, name, {}};
+  PolicyRequest preq{req, ex.remote(), route->path, era, method, name};
+  if (auto* p = message.if_contains("params"); p && p->is_object()) {
+    preq.params = &p->get_object();
+    if (method == "tools/call")
+      if (auto* a = preq.params->if_contains("arguments"); a && a->is_object()) preq.arguments = &a->get_object();
+  }
+  resolve_names(*route, ctx.prefix, ctx.target_names, preq);
   if (!live->chain->empty()) {
     Decision d = co_await live->chain->run(preq);
     if (d.kind == Decision::Kind::respond) {
@@ -213,7 +250,9 @@ asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_pt
     }
     ctx.response_headers = std::move(d.headers);
   }
-  ctx.principal = std::move(preq.principal);
+  ctx.principal = preq.principal;
+  ctx.chain = live->chain.get();
+  ctx.policy_request = &preq;
 
   if (era == Era::modern) {
     // The stateless era is not relayed yet: answer as a server that speaks only the

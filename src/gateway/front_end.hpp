@@ -24,6 +24,8 @@ class FrontEnd {
   // Swaps the snapshot (and the policy chain built for it); in-flight requests finish on
   // the one they started with.
   void update(SnapshotPtr snapshot);
+  // The same with a chain built by the caller (the app, with its policies; tests).
+  void update(SnapshotPtr snapshot, std::shared_ptr<const PolicyChain> chain);
   SnapshotPtr snapshot() const;
 
   asio::awaitable<void> handle(net::Exchange& exchange);
@@ -43,6 +45,10 @@ class FrontEnd {
   std::string server_version_;
   std::atomic<std::shared_ptr<const Live>> live_;
 };
+
+// Fills preq.target and the upstream name (tool, prompt, resource_uri) from preq.name.
+void resolve_names(const RouteSpec& route, bool prefix, std::span<const std::string> targets,
+                   PolicyRequest& preq);
 
 // Exposed for tests. Origin is allowed when absent, listed, or a loopback origin.
 bool origin_allowed(std::string_view origin, const RouteSpec& route);

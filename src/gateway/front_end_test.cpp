@@ -423,5 +423,59 @@ TEST_F(FrontEndTest, ServerStreamCarriesListChanged) {
   });
 }
 
+// A policy that records what it saw, refuses calls to beta and hides alpha's "echo".
+class RecordingPolicy final : public PolicyStage {
+ public:
+  std::string_view name() const override { return "recording"; }
+  asio::awaitable<Decision> apply(PolicyRequest& r) override {
+    seen.push_back({std::string(r.method), r.target, r.tool,
+                    r.arguments ? json::serialize(*r.arguments) : std::string()});
+    r.principal = "alice";
+    if (r.method == "tools/call" && r.target == "beta")
+      co_return Decision::respond_now(json_response(403, jsonrpc_error(nullptr, -32003, "denied"), {}));
+    co_return Decision::proceed_with({{"X-Policy", "seen"}});
+  }
+  asio::awaitable<void> filter_list(const PolicyRequest&, ListKind kind, std::vector<ListedItem>& items) override {
+    for (auto& i : items)
+      if (kind == ListKind::tools && i.target == "alpha" && i.name == "echo") i.keep = false;
+    co_return;
+  }
+  struct Seen {
+    std::string method, target, tool, arguments;
+  };
+  std::vector<Seen> seen;
+};
+
+TEST_F(FrontEndTest, PolicySeesResolvedNamesFiltersListsAndBindsSessions) {
+  auto chain = std::make_shared<PolicyChain>();
+  auto policy = std::make_unique<RecordingPolicy>();
+  auto* recorder = policy.get();
+  chain->add(Stage::authz, std::move(policy));
+  front_->update(snapshot_with({fixture_target("alpha"), fixture_target("beta")}), chain);
+  run([&]() -> asio::awaitable<void> {
+    auto init = co_await send(post(kInit));
+    auto session = init->headers["Mcp-Session-Id"];
+    EXPECT_EQ(init->headers["X-Policy"], "seen");
+    auto list = co_await send(post(R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})", session));
+    auto listed = list->json_body();
+    std::vector<std::string> names;
+    for (auto& t : listed.at("result").at("tools").as_array()) names.emplace_back(t.at("name").as_string());
+    EXPECT_EQ(names, (std::vector<std::string>{"alpha_only_alpha", "beta_echo", "beta_only_beta"}));
+
+    auto call = co_await send(post(call_body("3", "alpha_echo", R"({"text":"x"})"), session));
+    EXPECT_EQ(text_of(call->json_body()), "alpha: x");
+    EXPECT_EQ(recorder->seen.back().target, "alpha");
+    EXPECT_EQ(recorder->seen.back().tool, "echo");
+    EXPECT_EQ(recorder->seen.back().arguments, R"({"text":"x"})");
+    auto denied = co_await send(post(call_body("4", "beta_echo", "{}"), session));
+    EXPECT_EQ(denied->status, 403u);
+
+    // The session is bound to "alice": without that principal it is unknown.
+    auto state = codec_->unseal(session, unix_now(), "alice");
+    EXPECT_TRUE(state.ok());
+    EXPECT_FALSE(codec_->unseal(session, unix_now(), "mallory").ok());
+  });
+}
+
 }  // namespace
 }  // namespace gatehouse::gateway

@@ -23,4 +23,10 @@ boost::asio::awaitable<Decision> PolicyChain::run(PolicyRequest& request) const 
   co_return out;
 }
 
+boost::asio::awaitable<void> PolicyChain::filter_list(const PolicyRequest& request, ListKind kind,
+                                                      std::vector<ListedItem>& items) const {
+  for (const auto& stage : stages_)
+    for (const auto& policy : stage) co_await policy->filter_list(request, kind, items);
+}
+
 }  // namespace gatehouse::gateway

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/json/object.hpp>
 
 #include <array>
 #include <memory>
@@ -13,22 +15,46 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/merge.hpp"
 #include "net/http_server.hpp"
 
 namespace gatehouse::gateway {
 
 enum class Era { legacy, modern };
 
-// What a policy can see of a request (the envelope is parsed once, before the chain).
+// What a policy can see of a request. The envelope is parsed once, before the chain; the
+// target and the upstream name are resolved from the client's (prefixed) name before the
+// chain too, so rules read the same names the upstream knows.
 struct PolicyRequest {
   const net::Request& http;
+  boost::asio::ip::tcp::endpoint source;  // the client's address (after the listener)
   std::string_view route_path;
   Era era = Era::legacy;
-  std::string_view method;  // JSON-RPC method ("" for responses)
-  std::string_view name;    // params.name / params.uri when the method has one
-  // Filled by authentication: the hash of the principal's key (binds sessions) and the
-  // identity attributes later stages read.
+  std::string_view method;  // JSON-RPC method ("" for responses, GET and DELETE)
+  std::string_view name;    // params.name / params.uri as the client sent it
+  // params of the request (nullptr when absent); `arguments` is params.arguments of a
+  // tools/call (the tool's input), nullptr otherwise.
+  const boost::json::object* params = nullptr;
+  const boost::json::object* arguments = nullptr;
+  // After prefix resolution: mcp.target and the upstream's own name. `target` is empty when
+  // it cannot be known without asking the targets (several targets, prefix: never).
+  std::string target;
+  std::string tool;          // tools/call
+  std::string prompt;        // prompts/get
+  std::string resource_uri;  // resources/read, subscribe, unsubscribe
+  // Filled by authentication. `identity` is the authn module's own type (auth::Identity),
+  // held opaquely so the gateway does not depend on it; `principal` is the stable key the
+  // session is bound to (a session presented by another principal is unknown: 404).
+  std::shared_ptr<const void> identity;
   std::string principal;
+};
+
+// One entry of a merged list answer, as a list filter sees it.
+struct ListedItem {
+  std::string target;             // the target it came from
+  std::string name;               // its upstream name (tool/prompt name, resource URI/template)
+  const boost::json::object* item;  // the item as the client will see it (renamed)
+  bool keep = true;               // a filter sets false to hide it
 };
 
 struct Decision {
@@ -49,6 +75,13 @@ class PolicyStage {
   virtual ~PolicyStage() = default;
   virtual std::string_view name() const = 0;
   virtual boost::asio::awaitable<Decision> apply(PolicyRequest& request) = 0;
+  // List answers (tools, prompts, resources, templates) after the merge: hide what the
+  // caller may not use ("deny is quiet"). Default: keep all.
+  virtual boost::asio::awaitable<void> filter_list(const PolicyRequest& request, ListKind kind,
+                                                   std::vector<ListedItem>& items) {
+    (void)request, (void)kind, (void)items;
+    co_return;
+  }
 };
 
 // The fixed order. Each stage may rely on every stage before it having run.
@@ -68,6 +101,9 @@ class PolicyChain {
   bool empty() const;
   // Runs every stage in order; the first `respond` ends the chain. Headers accumulate.
   boost::asio::awaitable<Decision> run(PolicyRequest& request) const;
+  // Every stage's filter_list in order; an item hidden by one stays hidden.
+  boost::asio::awaitable<void> filter_list(const PolicyRequest& request, ListKind kind,
+                                           std::vector<ListedItem>& items) const;
 
  private:
   std::array<std::vector<std::unique_ptr<PolicyStage>>, static_cast<std::size_t>(Stage::count)> stages_;

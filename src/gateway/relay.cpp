@@ -346,6 +346,56 @@ asio::awaitable<Result<const TargetSpec*>> resolve_target(RelayContext& ctx, con
   co_return fail(Errc::invalid_params, std::string(method == "tools/call" ? "Unknown tool: " : "Unknown prompt: ") + std::string(name));
 }
 
+// The field naming a list item, and whether it is a URI (wrapped) or a name (prefixed).
+std::string_view item_key(ListKind kind) {
+  switch (kind) {
+    case ListKind::resources: return "uri";
+    case ListKind::resource_templates: return "uriTemplate";
+    default: return "name";
+  }
+}
+
+// Runs the policy list filters on the merged items and removes what they hide. Each item's
+// target and upstream name are recovered from the client-visible name (prefixed), or from
+// the first answer holding it (unprefixed: the same first-wins rule as the merge).
+asio::awaitable<void> filter_merged(RelayContext& ctx, ListKind kind, std::span<const TargetAnswer> answers,
+                                    json::array& merged) {
+  auto key = item_key(kind);
+  bool uri = kind == ListKind::resources || kind == ListKind::resource_templates;
+  std::vector<ListedItem> items;
+  items.reserve(merged.size());
+  for (const auto& v : merged) {
+    ListedItem li{{}, {}, v.is_object() ? &v.get_object() : nullptr};
+    std::string_view shown = li.item ? str_or(*li.item, key) : std::string_view();
+    if (ctx.prefix) {
+      auto routed = uri ? unwrap_uri(shown, ctx.target_names) : route_prefixed(shown, ctx.target_names);
+      if (routed) {
+        li.target = routed->target;
+        li.name = routed->name;
+      }
+    } else {
+      li.name = shown;
+      for (const auto& a : answers) {
+        auto* arr = a.result->if_contains(list_member(kind));
+        if (!arr || !arr->is_array()) continue;
+        bool found = false;
+        for (const auto& it : arr->get_array())
+          if (it.is_object() && str_or(it.get_object(), key) == shown) found = true;
+        if (found) {
+          li.target = a.target;
+          break;
+        }
+      }
+    }
+    items.push_back(std::move(li));
+  }
+  co_await ctx.chain->filter_list(*ctx.policy_request, kind, items);
+  json::array kept;
+  for (std::size_t i = 0; i < items.size(); ++i)
+    if (items[i].keep) kept.push_back(std::move(merged[i]));
+  merged = std::move(kept);
+}
+
 asio::awaitable<void> relay_list(RelayContext& ctx, const SessionState& session, ListKind kind,
                                  json::object message) {
   json::value id = message["id"];
@@ -397,9 +447,12 @@ asio::awaitable<void> relay_list(RelayContext& ctx, const SessionState& session,
   }
   std::vector<Collision> collisions;
   json::object result;
-  result[list_member(kind)] = merge_list(kind, answers, ctx.prefix, &collisions);
+  auto merged = merge_list(kind, answers, ctx.prefix, &collisions);
   for (const auto& c : collisions)
     log::warn("relay.name_collision", {{"name", c.name}, {"kept", c.kept_target}, {"dropped", c.dropped_target}});
+  if (ctx.chain && ctx.policy_request && !ctx.chain->empty())
+    co_await filter_merged(ctx, kind, answers, merged);
+  result[list_member(kind)] = std::move(merged);
   if (!next.empty()) result["nextCursor"] = encode_list_cursor(next);
   co_await respond_json(ctx, rpc_result(id, std::move(result)));
 }

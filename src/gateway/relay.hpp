@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gateway/gateway_config.hpp"
+#include "gateway/policy_chain.hpp"
 #include "gateway/session_codec.hpp"
 #include "gateway/upstream_pool.hpp"
 #include "net/http_server.hpp"
@@ -35,6 +36,9 @@ struct RelayContext {
   Headers response_headers;  // from the policy chain
   Headers forward_headers;   // to the upstream (never Authorization)
   std::string server_version = "0.1.0";
+  // The chain and the request it saw, for list filtering (nullptr: no filtering).
+  const PolicyChain* chain = nullptr;
+  const PolicyRequest* policy_request = nullptr;
 };
 
 // Each returns after answering the exchange.
