@@ -1,0 +1,49 @@
+// Bearer JWT authentication for one route: one or more providers (issuer + audience rules +
+// key source), a verified-token cache in front. Picks the provider by the token's (still
+// unverified) `iss`, then verifies with that provider's keys only.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "auth/identity.hpp"
+#include "auth/jwks_cache.hpp"
+#include "auth/token_cache.hpp"
+#include "auth/validator.hpp"
+#include "core/result.hpp"
+
+namespace gatehouse::auth {
+
+struct JwtProvider {
+  Validator validator;
+  std::shared_ptr<JwksCache> keys;
+};
+
+inline constexpr std::int64_t kNoExpiryCacheSeconds = 300;
+
+class JwtAuthenticator {
+ public:
+  // `cache` may be null (no caching) or shared between routes: entries are per token.
+  JwtAuthenticator(std::vector<JwtProvider> providers, std::shared_ptr<TokenCache> cache);
+
+  // Cache hit, else the full check (refetching keys on an unknown kid, rate limited).
+  // Errors are Errc::unauthenticated with a jwt.* reason: an AS outage shows up as
+  // jwt.unknown_kid for tokens signed with keys we never saw, never as a 5xx.
+  boost::asio::awaitable<Result<std::shared_ptr<const Identity>>> authenticate(std::string_view token,
+                                                                               std::int64_t now) const;
+
+  // The synchronous part alone, against the keys currently held (no network).
+  Result<std::shared_ptr<const Identity>> authenticate_cached_keys(std::string_view token, std::int64_t now) const;
+
+ private:
+  const JwtProvider* provider_for(const ParsedJws& jws) const;
+  Result<std::shared_ptr<const Identity>> finish(std::string_view token, ParsedJws jws, Alg alg,
+                                                 const JwtProvider& p, const JwkSet& keys, std::int64_t now) const;
+
+  std::vector<JwtProvider> providers_;
+  std::shared_ptr<TokenCache> cache_;
+};
+
+}  // namespace gatehouse::auth
