@@ -1,10 +1,323 @@
 #include "gateway/http_upstream.hpp"
 
-namespace gatehouse::gateway {
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
 
-// Until the HTTP client lands, HTTP targets are unavailable.
-std::shared_ptr<Upstream> make_http_upstream(asio::any_io_executor, std::string, const HttpTarget&) {
-  return nullptr;
+#include <array>
+#include <deque>
+
+#include "core/log.hpp"
+#include "gateway/sse_parser.hpp"
+
+namespace gatehouse::gateway {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace json = boost::json;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kMaxJsonBody = 16 * 1024 * 1024;
+
+struct Endpoint {
+  std::string host;
+  std::string port;
+  std::string target;  // path and query
+  std::string host_header;
+};
+
+std::optional<Endpoint> parse_endpoint(std::string_view url) {
+  auto u = boost::urls::parse_uri(url);
+  if (!u || u->scheme() != "http") return std::nullopt;  // https upstreams: with net's client
+  Endpoint e;
+  e.host = u->host_address();
+  if (e.host.size() > 2 && e.host.front() == '[') e.host = e.host.substr(1, e.host.size() - 2);
+  e.port = u->has_port() ? std::string(u->port()) : "80";
+  e.target = u->encoded_path().empty() ? "/" : std::string(u->encoded_path());
+  if (u->has_query()) e.target += "?" + std::string(u->encoded_query());
+  e.host_header = std::string(u->encoded_host_and_port());
+  return e;
+}
+
+Error down(std::string_view target, std::string_view what, const boost::system::error_code& ec) {
+  if (ec == beast::error::timeout)
+    return Error(Errc::timeout, "target " + std::string(target) + " did not answer in time", "upstream.timeout");
+  return Error(Errc::unavailable, "target " + std::string(target) + " " + std::string(what) + ": " + ec.message(),
+               "upstream.io");
+}
+
+// One HTTP exchange with the target on its own connection: the response head, then the
+// body read on demand, so an SSE answer is relayed as it arrives and dropping the stream
+// closes the connection (which is how the target learns the client went away).
+class Exchange {
+ public:
+  Exchange(asio::any_io_executor ex, std::string target) : stream_(ex), target_(std::move(target)) {
+    parser_.body_limit(boost::none);
+  }
+
+  asio::awaitable<Status> start(const Endpoint& ep, http::request<http::string_body> req,
+                                std::chrono::milliseconds timeout) {
+    tcp::resolver resolver(stream_.get_executor());
+    auto [rec, results] = co_await resolver.async_resolve(ep.host, ep.port, kTuple);
+    if (rec) co_return fail(down(target_, "cannot be resolved", rec));
+    stream_.expires_after(timeout);
+    auto [cec, _] = co_await stream_.async_connect(results, kTuple);
+    if (cec) co_return fail(down(target_, "is unreachable", cec));
+    req.prepare_payload();
+    auto [wec, wn] = co_await http::async_write(stream_, req, kTuple);
+    if (wec) co_return fail(down(target_, "write failed", wec));
+    auto [hec, hn] = co_await http::async_read_header(stream_, buffer_, parser_, kTuple);
+    if (hec) co_return fail(down(target_, "read failed", hec));
+    co_return Status{};
+  }
+
+  const http::response<http::buffer_body>& head() const { return parser_.get(); }
+  unsigned status() const { return parser_.get().result_int(); }
+  std::string_view header(std::string_view name) const {
+    auto it = parser_.get().find(name);
+    return it == parser_.get().end() ? std::string_view() : std::string_view(it->value());
+  }
+  bool done() const { return parser_.is_done(); }
+
+  // Next piece of the body ("" at the end); `timeout`: how long the target may stay silent.
+  asio::awaitable<Result<std::string>> read_some(std::optional<std::chrono::milliseconds> timeout) {
+    if (parser_.is_done()) co_return std::string();
+    std::array<char, 16 * 1024> buf;
+    auto& body = parser_.get().body();
+    body.data = buf.data();
+    body.size = buf.size();
+    if (timeout)
+      stream_.expires_after(*timeout);
+    else
+      stream_.expires_never();
+    auto [ec, n] = co_await http::async_read_some(stream_, buffer_, parser_, kTuple);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec && ec != http::error::end_of_stream) co_return fail(down(target_, "read failed", ec));
+    std::size_t got = buf.size() - body.size;
+    if (got == 0 && !parser_.is_done() && !ec) co_return co_await read_some(timeout);  // headers of a chunk only
+    co_return std::string(buf.data(), got);
+  }
+
+  asio::awaitable<Result<std::string>> read_all(std::chrono::milliseconds timeout) {
+    std::string all;
+    for (;;) {
+      auto piece = co_await read_some(timeout);
+      if (!piece.ok()) co_return fail(piece.error());
+      if (piece->empty()) break;
+      all += *piece;
+      if (all.size() > kMaxJsonBody)
+        co_return fail(Errc::unavailable, "target " + target_ + " answered too much", "upstream.too_large");
+    }
+    co_return all;
+  }
+
+ private:
+  beast::tcp_stream stream_;
+  std::string target_;
+  beast::flat_buffer buffer_;
+  http::response_parser<http::buffer_body> parser_;
+};
+
+bool is_json(std::string_view content_type) { return content_type.starts_with("application/json"); }
+bool is_sse(std::string_view content_type) { return content_type.starts_with("text/event-stream"); }
+
+// Messages of one answer: a JSON body (one message or a batch) or an SSE stream.
+class HttpStream final : public MessageStream {
+ public:
+  HttpStream(std::unique_ptr<Exchange> ex, std::string target, std::string session_id,
+             std::optional<std::chrono::milliseconds> idle, bool sse, bool ends_with_response)
+      : ex_(std::move(ex)), target_(std::move(target)), session_id_(std::move(session_id)), idle_(idle),
+        sse_(sse), ends_with_response_(ends_with_response) {}
+  explicit HttpStream(std::deque<json::object> ready) : ready_(std::move(ready)), finished_(true) {}
+
+  asio::awaitable<Result<std::optional<json::object>>> next() override {
+    for (;;) {
+      if (!ready_.empty()) {
+        auto m = std::move(ready_.front());
+        ready_.pop_front();
+        // The response to the request ends the exchange, whatever else the stream carries.
+        if (ends_with_response_ && !m.contains("method")) {
+          ready_.clear();
+          finished_ = true;
+          ex_.reset();
+        }
+        co_return std::optional<json::object>(std::move(m));
+      }
+      if (finished_ || !ex_) co_return std::optional<json::object>();
+      auto piece = co_await ex_->read_some(idle_);
+      if (!piece.ok()) {
+        finished_ = true;
+        co_return fail(piece.error());
+      }
+      if (piece->empty()) {
+        finished_ = true;
+        continue;
+      }
+      std::vector<SseEvent> events;
+      if (!sse_) {
+        json_ += *piece;
+        if (json_.size() > kMaxJsonBody)
+          co_return fail(Errc::unavailable, "target " + target_ + " answered too much", "upstream.too_large");
+        if (!ex_->done()) continue;
+        take_json(json_);
+        finished_ = true;
+        continue;
+      }
+      if (!parser_.feed(*piece, events)) {
+        finished_ = true;
+        co_return fail(Errc::unavailable, "target " + target_ + " sent an oversized event", "upstream.too_large");
+      }
+      for (auto& e : events)
+        if (e.event == "message" && !e.data.empty()) take_json(e.data);
+    }
+  }
+  std::string session_id() const override { return session_id_; }
+
+  void take_json(std::string_view text) {
+    boost::system::error_code ec;
+    auto v = json::parse(text, ec);
+    if (ec) {
+      log::warn("upstream.bad_json", {{"target", target_}});
+      return;
+    }
+    if (v.is_object()) {
+      ready_.push_back(std::move(v.get_object()));
+    } else if (v.is_array()) {
+      for (auto& item : v.get_array())
+        if (item.is_object()) ready_.push_back(std::move(item.get_object()));
+    }
+  }
+
+ private:
+  std::unique_ptr<Exchange> ex_;
+  std::string target_;
+  std::string session_id_;
+  std::optional<std::chrono::milliseconds> idle_;
+  bool sse_ = false;
+  bool ends_with_response_ = false;
+  std::deque<json::object> ready_;
+  std::string json_;
+  SseParser parser_;
+  bool finished_ = false;
+};
+
+class HttpUpstream final : public Upstream {
+ public:
+  HttpUpstream(asio::any_io_executor ex, std::string target, HttpTarget spec, Endpoint ep)
+      : ex_(ex), target_(std::move(target)), spec_(std::move(spec)), ep_(std::move(ep)) {}
+
+  asio::awaitable<Result<std::unique_ptr<MessageStream>>> request(UpstreamCall call,
+                                                                  json::object message) override {
+    auto req = make(http::verb::post, call);
+    req.set(http::field::content_type, "application/json");
+    req.set(http::field::accept, "application/json, text/event-stream");
+    req.body() = json::serialize(message);
+    auto ex = std::make_unique<Exchange>(ex_, target_);
+    if (auto st = co_await ex->start(ep_, std::move(req), call.timeout); !st.ok()) co_return fail(st.error());
+    co_return co_await answer(std::move(ex), call, /*ends_with_response=*/true);
+  }
+
+  asio::awaitable<Status> send(UpstreamCall call, json::object message) override {
+    auto req = make(http::verb::post, call);
+    req.set(http::field::content_type, "application/json");
+    req.set(http::field::accept, "application/json, text/event-stream");
+    req.body() = json::serialize(message);
+    auto ex = std::make_unique<Exchange>(ex_, target_);
+    if (auto st = co_await ex->start(ep_, std::move(req), call.timeout); !st.ok()) co_return fail(st.error());
+    if (ex->status() == 404 && !call.session_id.empty())
+      co_return fail(Errc::not_found, "target " + target_ + " lost the session", "upstream.session_lost");
+    if (ex->status() >= 300)
+      co_return fail(Errc::unavailable, "target " + target_ + " refused the message: " + std::to_string(ex->status()),
+                     "upstream.refused");
+    co_return Status{};
+  }
+
+  asio::awaitable<Result<std::unique_ptr<MessageStream>>> open_stream(UpstreamCall call) override {
+    auto req = make(http::verb::get, call);
+    req.set(http::field::accept, "text/event-stream");
+    auto ex = std::make_unique<Exchange>(ex_, target_);
+    if (auto st = co_await ex->start(ep_, std::move(req), call.timeout); !st.ok()) co_return fail(st.error());
+    if (ex->status() == 405 || ex->status() == 404 && call.session_id.empty())
+      co_return std::unique_ptr<MessageStream>(new HttpStream(std::deque<json::object>{}));
+    co_return co_await answer(std::move(ex), call, /*ends_with_response=*/false, /*idle=*/false);
+  }
+
+  asio::awaitable<Status> close_session(UpstreamCall call) override {
+    if (call.session_id.empty()) co_return Status{};
+    auto ex = std::make_unique<Exchange>(ex_, target_);
+    if (auto st = co_await ex->start(ep_, make(http::verb::delete_, call), call.timeout); !st.ok()) co_return st;
+    co_return Status{};
+  }
+
+ private:
+  http::request<http::string_body> make(http::verb verb, const UpstreamCall& call) const {
+    http::request<http::string_body> req{verb, ep_.target, 11};
+    req.set(http::field::host, ep_.host_header);
+    req.set(http::field::user_agent, "gatehouse");
+    for (const auto& [k, v] : call.headers) req.set(k, v);
+    for (const auto& [k, v] : spec_.headers) req.set(k, v);
+    if (!call.session_id.empty()) req.set("Mcp-Session-Id", call.session_id);
+    if (!call.protocol_version.empty()) req.set("MCP-Protocol-Version", call.protocol_version);
+    return req;
+  }
+
+  // Turns the response head into a message stream (or the error it means).
+  asio::awaitable<Result<std::unique_ptr<MessageStream>>> answer(std::unique_ptr<Exchange> ex,
+                                                                 const UpstreamCall& call,
+                                                                 bool ends_with_response, bool idle = true) {
+    unsigned status = ex->status();
+    std::string content_type(ex->header("Content-Type"));
+    std::string session(ex->header("Mcp-Session-Id"));
+    if (status == 404 && !call.session_id.empty())
+      co_return fail(Errc::not_found, "target " + target_ + " lost the session", "upstream.session_lost");
+    if (status == 202 || status == 204)
+      co_return std::unique_ptr<MessageStream>(new HttpStream(std::deque<json::object>{}));
+    std::optional<std::chrono::milliseconds> timeout;
+    if (idle) timeout = call.timeout;
+    if (is_sse(content_type) && status == 200)
+      co_return std::unique_ptr<MessageStream>(
+          new HttpStream(std::move(ex), target_, std::move(session), timeout, true, ends_with_response));
+    if (is_json(content_type)) {
+      // Also for 4xx: a JSON-RPC error body is the target's answer.
+      auto body = co_await ex->read_all(call.timeout);
+      if (!body.ok()) co_return fail(body.error());
+      auto s = std::make_unique<HttpStream>(nullptr, target_, std::move(session), timeout, false, ends_with_response);
+      s->take_json(*body);
+      co_return std::unique_ptr<MessageStream>(std::move(s));
+    }
+    co_return fail(Errc::unavailable,
+                   "target " + target_ + " answered HTTP " + std::to_string(status) + " (" + content_type + ")",
+                   "upstream.bad_response");
+  }
+
+  asio::any_io_executor ex_;
+  std::string target_;
+  HttpTarget spec_;
+  Endpoint ep_;
+};
+
+}  // namespace
+
+std::shared_ptr<Upstream> make_http_upstream(asio::any_io_executor ex, std::string target, const HttpTarget& spec) {
+  auto ep = parse_endpoint(spec.url);
+  if (!ep) {
+    log::error("upstream.bad_url", {{"target", target}, {"url", spec.url}});
+    return nullptr;
+  }
+  return std::make_shared<HttpUpstream>(ex, std::move(target), spec, std::move(*ep));
 }
 
 }  // namespace gatehouse::gateway

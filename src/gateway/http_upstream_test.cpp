@@ -1,0 +1,212 @@
+// Streamable HTTP targets through the front end: the TypeScript reference server
+// (tests/lib/reference-server.mjs, the official SDK's server) as an HTTP target beside a
+// stdio fixture, driven through a fake exchange.
+#include "gateway/http_upstream.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "gateway/front_end.hpp"
+#include "gateway/relay.hpp"
+
+namespace gatehouse::gateway {
+namespace {
+namespace json = boost::json;
+namespace http = boost::beast::http;
+using namespace std::chrono_literals;
+
+// `node reference-server.mjs --tools NAME --http 127.0.0.1:0`; the port is read from its
+// "listening on" line. Killed when the test ends.
+class ReferenceServer {
+ public:
+  explicit ReferenceServer(const char* tools) {
+    int fds[2];
+    if (::pipe(fds) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(fds[1], 2);
+      ::close(fds[0]);
+      ::execlp("node", "node", GATEHOUSE_SOURCE_DIR "/tests/lib/reference-server.mjs", "--tools", tools, "--http",
+               "127.0.0.1:0", nullptr);
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    std::string out;
+    char buf[256];
+    while (out.find('\n') == std::string::npos) {
+      auto n = ::read(fds[0], buf, sizeof buf);
+      if (n <= 0) break;
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fds[0]);
+    auto colon = out.rfind(':');
+    if (out.starts_with("listening on") && colon != std::string::npos) port_ = std::stoi(out.substr(colon + 1));
+  }
+  ~ReferenceServer() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  int port() const { return port_; }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+class Capture final : public net::Exchange {
+ public:
+  Capture(asio::any_io_executor ex, net::Request req) : ex_(ex), req_(std::move(req)) {}
+  const net::Request& request() const override { return req_; }
+  const asio::ip::tcp::endpoint& remote() const override { return remote_; }
+  asio::any_io_executor executor() const override { return ex_; }
+  asio::awaitable<bool> respond(net::Response r) override {
+    status = r.result_int();
+    if (auto it = r.find("Mcp-Session-Id"); it != r.end()) session = it->value();
+    body = r.body();
+    co_return true;
+  }
+  asio::awaitable<bool> begin_stream(net::ResponseHead h) override {
+    status = h.result_int();
+    co_return true;
+  }
+  asio::awaitable<bool> write_chunk(std::string_view data) override {
+    auto pos = data.find("data: ");
+    if (pos != std::string_view::npos) events.push_back(json::parse(data.substr(pos + 6)).as_object());
+    co_return true;
+  }
+  asio::awaitable<void> end_stream() override { co_return; }
+  asio::awaitable<void> wait_peer_closed() override { co_return; }
+  bool peer_closed() const override { return false; }
+
+  json::object json_body() const { return json::parse(body).as_object(); }
+  // The final response, whether it came as JSON or as the last SSE event.
+  json::object answer() const { return events.empty() ? json_body() : events.back(); }
+
+  unsigned status = 0;
+  std::string session, body;
+  std::vector<json::object> events;
+
+ private:
+  asio::any_io_executor ex_;
+  net::Request req_;
+  asio::ip::tcp::endpoint remote_;
+};
+
+net::Request post(std::string body, std::string session = {}) {
+  net::Request req{http::verb::post, "/mcp", 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::content_type, "application/json");
+  req.set(http::field::accept, "application/json, text/event-stream");
+  if (!session.empty()) req.set("Mcp-Session-Id", session);
+  req.body() = std::move(body);
+  req.prepare_payload();
+  return req;
+}
+
+TEST(HttpUpstream, BadUrlsHaveNoTransport) {
+  asio::io_context io;
+  EXPECT_EQ(make_http_upstream(io.get_executor(), "x", HttpTarget{"not a url", {}}), nullptr);
+  EXPECT_EQ(make_http_upstream(io.get_executor(), "x", HttpTarget{"ftp://127.0.0.1/mcp", {}}), nullptr);
+  EXPECT_NE(make_http_upstream(io.get_executor(), "x", HttpTarget{"http://[::1]:9/mcp", {}}), nullptr);
+}
+
+TEST(HttpUpstream, ReferenceServerBesideAStdioChild) {
+  ReferenceServer server("everything");
+  ASSERT_NE(server.port(), 0) << "reference server did not start";
+  auto snap = std::make_shared<GatewaySnapshot>();
+  RouteSpec route;
+  TargetSpec ref;
+  ref.name = "ref";
+  ref.transport = HttpTarget{"http://127.0.0.1:" + std::to_string(server.port()) + "/mcp", {{"X-Team", "a"}}};
+  ref.timeout = 5s;
+  TargetSpec child;
+  child.name = "alpha";
+  child.transport = StdioSpec{"node", {GATEHOUSE_SOURCE_DIR "/tests/gateway/fixtures/stdio-server.mjs", "alpha"}, {}};
+  child.timeout = 5s;
+  TargetSpec down;
+  down.name = "down";
+  down.transport = HttpTarget{"http://127.0.0.1:1/mcp", {}};
+  down.timeout = 1s;
+  route.targets = {ref, child, down};
+  snap->routes.push_back(route);
+
+  asio::io_context io;
+  auto codec = std::make_shared<SessionCodec>(SessionCodec::create("k"));
+  auto pools = std::make_shared<UpstreamPools>();
+  FrontEnd front(codec, pools, "test");
+  front.update(snap);
+  auto send = [&](net::Request req) -> asio::awaitable<std::unique_ptr<Capture>> {
+    auto c = std::make_unique<Capture>(io.get_executor(), std::move(req));
+    co_await front.handle(*c);
+    co_return c;
+  };
+  auto body = [&]() -> asio::awaitable<void> {
+    auto init = co_await send(post(
+        R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"sampling":{}},"clientInfo":{"name":"t","version":"1"}}})"));
+    EXPECT_EQ(init->status, 200u) << init->body;
+    auto state = codec->unseal(init->session, unix_now());
+    EXPECT_TRUE(state.ok());
+    if (!state.ok()) co_return;
+    EXPECT_EQ(state->targets.size(), 2u);  // "down" is left out (failure: open)
+    if (state->targets.size() != 2) co_return;
+    EXPECT_EQ(state->targets[0].target, "ref");
+    EXPECT_FALSE(state->targets[0].upstream_session_id.empty());
+    (void)co_await send(post(R"({"jsonrpc":"2.0","method":"notifications/initialized"})", init->session));
+
+    auto list = co_await send(post(R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})", init->session));
+    auto listed = list->answer();
+    bool has_echo = false, has_alpha = false;
+    for (auto& t : listed.at("result").at("tools").as_array()) {
+      has_echo |= t.at("name").as_string() == "ref_echo";
+      has_alpha |= t.at("name").as_string() == "alpha_echo";
+    }
+    EXPECT_TRUE(has_echo && has_alpha) << list->body;
+
+    auto call = co_await send(post(
+        R"({"jsonrpc":"2.0","id":"c1","method":"tools/call","params":{"name":"ref_echo","arguments":{"text":"over http"}}})",
+        init->session));
+    auto answer = call->answer();
+    EXPECT_EQ(answer.at("id").as_string(), "c1");
+    EXPECT_EQ(answer.at("result").at("content").at(0).at("text").as_string(), "over http");
+
+    // Progress notifications stream through before the result.
+    auto progress = co_await send(post(
+        R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"ref_test_tool_with_progress","arguments":{},"_meta":{"progressToken":"p1"}}})",
+        init->session));
+    EXPECT_GE(progress->events.size(), 2u);
+    if (!progress->events.empty()) {
+      EXPECT_EQ(progress->events.front().at("method").as_string(), "notifications/progress");
+      EXPECT_EQ(progress->events.front().at("params").at("progressToken").as_string(), "p1");
+      EXPECT_TRUE(progress->events.back().contains("result"));
+    }
+
+    net::Request del{http::verb::delete_, "/mcp", 11};
+    del.set(http::field::host, "127.0.0.1");
+    del.set("Mcp-Session-Id", init->session);
+    EXPECT_EQ((co_await send(del))->status, 200u);
+    // The upstream session is gone: the target answers 404, so the gateway does too.
+    auto after = co_await send(post(
+        R"({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"ref_echo","arguments":{"text":"x"}}})",
+        init->session));
+    EXPECT_EQ(after->status, 404u) << after->body;
+  };
+  auto fut = asio::co_spawn(io, body(), asio::use_future);
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (fut.wait_for(0s) != std::future_status::ready && std::chrono::steady_clock::now() < deadline)
+    io.run_one_for(50ms);
+  ASSERT_EQ(fut.wait_for(0s), std::future_status::ready);
+  fut.get();
+  pools->stop_all(1s);
+}
+
+}  // namespace
+}  // namespace gatehouse::gateway
