@@ -84,6 +84,10 @@ class HttpServer {
   };
 
   static Result<std::unique_ptr<HttpServer>> create(Options options, Handler handler);
+  // Serves on a caller-owned io_context (threads is ignored, run()/start() are not used):
+  // the caller runs `io`. drain() then only starts draining and returns; stop() closes.
+  static Result<std::unique_ptr<HttpServer>> create_on(asio::io_context& io, Options options,
+                                                       Handler handler);
   virtual ~HttpServer() = default;
 
   // The bound port (after create, useful with port 0).

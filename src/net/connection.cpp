@@ -1,0 +1,330 @@
+// The per-connection request loop and the Exchange a handler answers through.
+#include "net/connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/core/error.hpp>
+
+#include <array>
+#include <cstring>
+#include <exception>
+
+#include "core/log.hpp"
+
+namespace gatehouse::net {
+
+namespace beast = boost::beast;
+using boost::system::error_code;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+bool is_close(const error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+         ec == beast::error::timeout || ec == asio::error::bad_descriptor ||
+         ec == asio::error::broken_pipe || ec == http::error::partial_message;
+}
+
+}  // namespace
+
+// The Exchange of one request; lives on the stack of Connection::serve.
+class ExchangeImpl final : public Exchange {
+ public:
+  ExchangeImpl(Connection& c, Request r) : conn_(c), request_(std::move(r)) {}
+
+  // Exchange
+  const Request& request() const override { return request_; }
+  const asio::ip::tcp::endpoint& remote() const override { return conn_.remote_; }
+  asio::any_io_executor executor() const override { return conn_.stream_.get_executor(); }
+
+  asio::awaitable<bool> respond(Response response) override {
+    assert(!answered_ && "respond() or begin_stream() called twice");
+    if (answered_) co_return false;
+    answered_ = true;
+    response.version(request_.version() == 10 ? 10 : 11);
+    keep_alive_ = keep_alive_ && response.keep_alive() && request_.keep_alive() &&
+                  !conn_.shared_->draining.load(std::memory_order_relaxed);
+    response.keep_alive(keep_alive_);
+    if (request_.method() != http::verb::head) response.prepare_payload();
+    conn_.stream_.expires_after(conn_.shared_->options.limits.write_timeout);
+    auto [ec, n] = co_await http::async_write(conn_.stream_, response, kTuple);
+    if (ec) co_return fail_write();
+    complete_ = true;
+    co_return true;
+  }
+
+  asio::awaitable<bool> begin_stream(ResponseHead head) override {
+    assert(!answered_ && "respond() or begin_stream() called twice");
+    if (answered_) co_return false;
+    answered_ = true;
+    streaming_ = true;
+    http::response<http::empty_body> res(std::move(head));
+    // HTTP/1.0 has no chunked encoding: the body runs until the connection closes.
+    raw_ = request_.version() == 10;
+    res.version(raw_ ? 10 : 11);
+    keep_alive_ = !raw_ && keep_alive_ && res.keep_alive() && request_.keep_alive() &&
+                  !conn_.shared_->draining.load(std::memory_order_relaxed);
+    res.keep_alive(keep_alive_);
+    if (!raw_) res.chunked(true);
+    http::response_serializer<http::empty_body> sr(res);
+    conn_.stream_.expires_after(conn_.shared_->options.limits.write_timeout);
+    auto [ec, n] = co_await http::async_write_header(conn_.stream_, sr, kTuple);
+    if (ec) co_return fail_write();
+    co_return true;
+  }
+
+  asio::awaitable<bool> write_chunk(std::string_view data) override {
+    assert(streaming_ && !ended_);
+    if (!streaming_ || ended_ || failed_ || conn_.peer_closed_) co_return fail_write();
+    if (data.empty()) co_return true;  // an empty chunk would end the body
+    conn_.stream_.expires_after(conn_.shared_->options.limits.write_timeout);
+    error_code ec;
+    if (raw_) {
+      std::tie(ec, std::ignore) = co_await asio::async_write(conn_.stream_, asio::buffer(data), kTuple);
+    } else {
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(conn_.stream_, http::make_chunk(asio::buffer(data)), kTuple);
+    }
+    if (ec) co_return fail_write();
+    co_return true;
+  }
+
+  asio::awaitable<void> end_stream() override {
+    if (!streaming_ || ended_) co_return;
+    ended_ = true;
+    if (failed_ || conn_.peer_closed_) {
+      fail_write();
+      co_return;
+    }
+    if (!raw_) {
+      conn_.stream_.expires_after(conn_.shared_->options.limits.write_timeout);
+      auto [ec, n] = co_await asio::async_write(conn_.stream_, http::make_chunk_last(), kTuple);
+      if (ec) {
+        fail_write();
+        co_return;
+      }
+    }
+    complete_ = true;
+  }
+
+  asio::awaitable<void> wait_peer_closed() override {
+    if (conn_.peer_closed_ || !conn_.watching_) co_return;
+    co_await conn_.peer_closed_signal_.async_wait(kTuple);
+  }
+  bool peer_closed() const override { return conn_.peer_closed_; }
+
+  bool answered() const { return answered_; }
+  bool streaming() const { return streaming_; }
+  bool ended() const { return ended_; }
+  // The response went out whole and the connection may carry another request.
+  bool reusable() const { return complete_ && keep_alive_ && !failed_ && !raw_; }
+
+ private:
+  bool fail_write() {
+    failed_ = true;
+    return false;
+  }
+
+  Connection& conn_;
+  Request request_;
+  bool answered_ = false;
+  bool streaming_ = false;
+  bool ended_ = false;
+  bool raw_ = false;
+  bool failed_ = false;
+  bool complete_ = false;
+  bool keep_alive_ = true;
+};
+
+Connection::Connection(std::shared_ptr<ServerShared> shared, Loop& loop, asio::ip::tcp::socket socket)
+    : shared_(std::move(shared)),
+      loop_(loop),
+      stream_(std::move(socket)),
+      peer_closed_signal_(stream_.get_executor()),
+      watch_done_signal_(stream_.get_executor()) {
+  error_code ec;
+  remote_ = stream_.socket().remote_endpoint(ec);
+  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+  shared_->active.fetch_add(1, std::memory_order_relaxed);
+}
+
+Connection::~Connection() { shared_->active.fetch_sub(1, std::memory_order_relaxed); }
+
+void Connection::close() {
+  if (closed_) return;
+  closed_ = true;
+  error_code ec;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  stream_.close();
+}
+
+asio::awaitable<void> Connection::session(std::shared_ptr<Connection> self) {
+  self->loop_.connections.emplace(self.get(), self);
+  try {
+    for (bool first = true;; first = false) {
+      if (self->closed_ || (!first && self->shared_->draining.load(std::memory_order_relaxed))) break;
+      http::request_parser<http::string_body> parser;
+      if (!co_await self->read_request(parser)) break;
+      if (!co_await self->serve(parser.release())) break;
+    }
+  } catch (const std::exception& e) {
+    log::error("net.connection_failed", {{"error", e.what()}});
+  }
+  self->close();
+  self->loop_.connections.erase(self.get());
+}
+
+// Reads one request; on a violation answers 400/413/431 and returns false.
+asio::awaitable<bool> Connection::read_request(http::request_parser<http::string_body>& parser) {
+  const auto& limits = shared_->options.limits;
+  parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_header_bytes, UINT32_MAX)));
+  parser.body_limit(limits.max_body_bytes);
+
+  // Between requests the idle deadline applies; from the first byte, the header deadline.
+  if (buffer_.size() == 0) {
+    idle_ = true;
+    stream_.expires_after(limits.idle_timeout);
+    auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), kTuple);
+    idle_ = false;
+    if (ec) co_return false;
+    buffer_.commit(n);
+  }
+  stream_.expires_after(limits.header_timeout);
+  auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, kTuple);
+  if (ec == http::error::header_limit) {
+    co_await reject(http::status::request_header_fields_too_large, "request header too large\n");
+    co_return false;
+  }
+  if (ec == http::error::body_limit) {
+    co_await reject(http::status::payload_too_large, "request body too large\n");
+    co_return false;
+  }
+  if (ec) {
+    if (!is_close(ec)) co_await reject(http::status::bad_request, "malformed request\n");
+    co_return false;
+  }
+
+  if (!parser.is_done()) {
+    const auto& req = parser.get();
+    auto expect = req[http::field::expect];
+    if (beast::iequals(expect, "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      stream_.expires_after(limits.write_timeout);
+      auto [wec, wn] = co_await asio::async_write(stream_, asio::buffer(kContinue), kTuple);
+      if (wec) co_return false;
+    }
+    stream_.expires_after(limits.body_timeout);
+    std::tie(ec, n) = co_await http::async_read(stream_, buffer_, parser, kTuple);
+    if (ec == http::error::body_limit) {
+      co_await reject(http::status::payload_too_large, "request body too large\n");
+      co_return false;
+    }
+    if (ec) {
+      if (!is_close(ec)) co_await reject(http::status::bad_request, "malformed request body\n");
+      co_return false;
+    }
+  }
+  co_return true;
+}
+
+// Answers a framing violation and closes politely: stop sending, then discard what the client
+// still sends for a moment so the answer is not lost to a reset.
+asio::awaitable<void> Connection::reject(http::status status, std::string_view text) {
+  Response res{status, 11};
+  res.set(http::field::content_type, "text/plain");
+  res.keep_alive(false);
+  res.body() = text;
+  res.prepare_payload();
+  stream_.expires_after(shared_->options.limits.write_timeout);
+  auto [ec, n] = co_await http::async_write(stream_, res, kTuple);
+  if (ec) co_return;
+  error_code sec;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, sec);
+  stream_.expires_after(std::chrono::milliseconds(500));
+  std::array<char, 4096> sink;
+  for (std::size_t total = 0; total < 1024 * 1024;) {
+    auto [rec, rn] = co_await stream_.async_read_some(asio::buffer(sink), kTuple);
+    if (rec) break;
+    total += rn;
+  }
+}
+
+// Runs the handler on one request; true when the connection can carry the next one.
+asio::awaitable<bool> Connection::serve(Request request) {
+  ExchangeImpl exchange(*this, std::move(request));
+  start_watch();
+  bool threw = false;
+  try {
+    co_await shared_->handler(exchange);
+  } catch (const std::exception& e) {
+    threw = true;
+    log::error("net.handler_threw", {{"error", e.what()}, {"target", std::string_view(exchange.request().target())}});
+  } catch (...) {
+    threw = true;
+    log::error("net.handler_threw", {{"error", "unknown"}, {"target", std::string_view(exchange.request().target())}});
+  }
+  if (!exchange.answered()) {
+    if (!threw) log::error("net.handler_no_answer", {{"target", std::string_view(exchange.request().target())}});
+    Response res{http::status::internal_server_error, 11};
+    res.set(http::field::content_type, "text/plain");
+    res.body() = "internal error\n";
+    co_await exchange.respond(std::move(res));
+  } else if (exchange.streaming() && !exchange.ended()) {
+    // A stream the handler left open cannot be trusted to be complete: end it only when the
+    // handler returned normally, and never reuse the connection after a throw.
+    if (!threw) co_await exchange.end_stream();
+  }
+  co_await stop_watch();
+  co_return !threw && exchange.reusable() && !peer_closed_ && !closed_;
+}
+
+void Connection::start_watch() {
+  watching_ = true;
+  watch_stop_ = false;
+  peer_closed_ = false;
+  peer_closed_signal_.expires_at(asio::steady_timer::time_point::max());
+  watch_done_signal_.expires_at(asio::steady_timer::time_point::max());
+  asio::co_spawn(stream_.get_executor(),
+                 [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->watch_peer(); },
+                 asio::detached);
+}
+
+asio::awaitable<void> Connection::stop_watch() {
+  if (!watching_) co_return;
+  watch_stop_ = true;
+  error_code ec;
+  stream_.socket().cancel(ec);
+  if (watching_) co_await watch_done_signal_.async_wait(kTuple);
+}
+
+// An HTTP/1.1 client sends nothing until the response ends, except a pipelined next request,
+// which is kept for the next read. End of stream or an error means the peer is gone.
+asio::awaitable<void> Connection::watch_peer() {
+  std::array<char, 2048> chunk;
+  while (!watch_stop_) {
+    auto [ec, n] = co_await stream_.socket().async_read_some(asio::buffer(chunk), kTuple);
+    if (ec && watch_stop_ && ec == asio::error::operation_aborted) break;
+    if (ec || buffer_.size() + n > shared_->options.limits.max_header_bytes) {
+      peer_closed_ = true;
+      peer_closed_signal_.cancel();
+      break;
+    }
+    auto space = buffer_.prepare(n);
+    std::memcpy(space.data(), chunk.data(), n);
+    buffer_.commit(n);
+  }
+  watching_ = false;
+  peer_closed_signal_.cancel();  // release any waiter once the exchange is over
+  watch_done_signal_.cancel();
+}
+
+}  // namespace gatehouse::net
