@@ -1,0 +1,156 @@
+// gatehouse-jwt-verify: the auth library from the command line, for integration tests that
+// mint tokens with real peers (npm jose, oidc-provider). Prints the identity JSON, or
+// {"error": reason, "message": ...}, one line per token.
+//
+//   gatehouse-jwt-verify (--jwks FILE | --jwks-url URL | --discover) --iss ISS --aud AUD...
+//       [--alg RS256,ES256...] [--at-jwt] [--require CLAIM]... [--roles PATH]... [--groups PATH]...
+//       [--leeway S] [--now UNIX] [--min-refetch-ms N] [--no-cache]
+//       (--token T | --token-file F | --stdin)
+// Exit: 0 accepted (or --stdin finished), 1 rejected, 2 usage or configuration error.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json/serialize.hpp>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "auth/beast_fetch.hpp"
+#include "auth/jwt_authenticator.hpp"
+
+namespace {
+
+using namespace gatehouse;
+using namespace gatehouse::auth;
+namespace asio = boost::asio;
+
+int usage(const std::string& why) {
+  std::cerr << "gatehouse-jwt-verify: " << why << "\n";
+  return 2;
+}
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+asio::awaitable<void> verify_one(const JwtAuthenticator& auth, std::string token, std::int64_t now, int& rc) {
+  auto r = co_await auth.authenticate(token, now);
+  boost::json::object out;
+  if (r) {
+    out = (*r)->to_json();
+    rc = 0;
+  } else {
+    out["error"] = log_reason(r.error());
+    out["code"] = to_string(r.error().code);
+    out["message"] = r.error().message;
+    rc = 1;
+  }
+  std::cout << boost::json::serialize(out) << std::endl;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string jwks_file, jwks_url, token, token_file;
+  bool discover = false, from_stdin = false, no_cache = false;
+  std::optional<std::int64_t> now;
+  long min_refetch_ms = 30000;
+  ValidatorConfig cfg;
+  bool roles_set = false, groups_set = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::runtime_error("missing value for " + a);
+      return argv[++i];
+    };
+    try {
+      if (a == "--jwks") jwks_file = next();
+      else if (a == "--jwks-url") jwks_url = next();
+      else if (a == "--discover") discover = true;
+      else if (a == "--iss") cfg.issuer = next();
+      else if (a == "--aud") cfg.audiences.push_back(next());
+      else if (a == "--alg") {
+        for (const auto& name : split_commas(next())) {
+          auto alg = parse_alg(name);
+          if (!alg) return usage("unsupported algorithm " + name);
+          cfg.algorithms.push_back(*alg);
+        }
+      } else if (a == "--at-jwt") cfg.require_at_jwt = true;
+      else if (a == "--require") cfg.required_claims.push_back(next());
+      else if (a == "--roles") {
+        if (!roles_set) cfg.claim_paths.roles.clear();
+        roles_set = true;
+        cfg.claim_paths.roles.push_back(next());
+      } else if (a == "--groups") {
+        if (!groups_set) cfg.claim_paths.groups.clear();
+        groups_set = true;
+        cfg.claim_paths.groups.push_back(next());
+      } else if (a == "--leeway") cfg.leeway = std::chrono::seconds(std::stol(next()));
+      else if (a == "--now") now = std::stoll(next());
+      else if (a == "--min-refetch-ms") min_refetch_ms = std::stol(next());
+      else if (a == "--no-cache") no_cache = true;
+      else if (a == "--token") token = next();
+      else if (a == "--token-file") token_file = next();
+      else if (a == "--stdin") from_stdin = true;
+      else return usage("unknown option " + a);
+    } catch (const std::exception& e) {
+      return usage(e.what());
+    }
+  }
+  auto validator = Validator::create(cfg);
+  if (!validator) return usage(validator.error().message);
+
+  std::shared_ptr<JwksCache> keys;
+  if (!jwks_file.empty()) {
+    auto text = read_file(jwks_file);
+    if (!text) return usage("cannot read " + jwks_file);
+    auto set = parse_jwks(*text);
+    if (!set) return usage(set.error().message);
+    keys = JwksCache::fixed(std::move(*set));
+  } else if (!jwks_url.empty() || discover) {
+    JwksCacheOptions o;
+    o.jwks_uri = jwks_url;
+    o.issuer = cfg.issuer;
+    o.min_refetch_interval = std::chrono::milliseconds(min_refetch_ms);
+    keys = std::make_shared<JwksCache>(make_beast_fetch(), o);
+  } else {
+    return usage("one of --jwks, --jwks-url, --discover is required");
+  }
+  std::vector<JwtProvider> providers;
+  providers.push_back(JwtProvider{std::move(*validator), keys});
+  JwtAuthenticator auth(std::move(providers), no_cache ? nullptr : std::make_shared<TokenCache>(1000));
+
+  asio::io_context io;
+  int rc = 2;
+  auto run = [&](std::string t) {
+    io.restart();
+    asio::co_spawn(io, verify_one(auth, std::move(t), now.value_or(unix_now()), rc), asio::detached);
+    io.run();
+  };
+  if (from_stdin) {
+    for (std::string line; std::getline(std::cin, line);) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (!line.empty()) run(line);
+    }
+    return 0;
+  }
+  if (!token_file.empty()) {
+    auto text = read_file(token_file);
+    if (!text) return usage("cannot read " + token_file);
+    token = *text;
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  }
+  if (token.empty()) return usage("one of --token, --token-file, --stdin is required");
+  run(token);
+  return rc;
+}
