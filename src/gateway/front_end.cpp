@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "core/log.hpp"
+#include "gateway/era.hpp"
 #include "gateway/relay.hpp"
 
 namespace gatehouse::gateway {
@@ -14,8 +15,6 @@ namespace json = boost::json;
 namespace http = boost::beast::http;
 
 namespace {
-
-constexpr std::string_view kModernVersion = "2026-07-28";
 
 bool iequals_prefix(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
@@ -230,7 +229,22 @@ asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_pt
       if (auto* n = po.if_contains("name"); n && n->is_string()) name = n->get_string();
       else if (auto* u = po.if_contains("uri"); u && u->is_string()) name = u->get_string();
     }
-    if (method != "initialize" && version_header >= kModernVersion) era = Era::modern;
+    EraHeaders eh{version_header, header(req, "Mcp-Method"), header(req, "Mcp-Name"),
+                  req.find("Mcp-Method") != req.end(), req.find("Mcp-Name") != req.end()};
+    if (auto rejection = classify_era(eh, message, era)) {
+      json::object err{{"code", rejection->code}, {"message", rejection->message}};
+      if (!rejection->data.empty()) err["data"] = std::move(rejection->data);
+      json::object body{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(err)}};
+      co_await ex.respond(json_response(rejection->status, body, {}));
+      co_return;
+    }
+  } else if (!version_header.empty() && version_header >= kModernVersion) {
+    // The 2026-07-28 era has no GET stream and no session to DELETE.
+    net::Response res{http::status::method_not_allowed, 11};
+    res.set(http::field::allow, "POST");
+    res.prepare_payload();
+    co_await ex.respond(std::move(res));
+    co_return;
   }
 
   PolicyRequest preq{req, ex.remote(), route->path, era, method, name};
@@ -255,9 +269,7 @@ asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_pt
   ctx.policy_request = &preq;
 
   if (era == Era::modern) {
-    // The stateless era is not relayed yet: answer as a server that speaks only the
-    // session era, so dual-era clients fall back to initialize.
-    co_await ex.respond(json_response(400, unsupported_version_body(id, version_header), ctx.response_headers));
+    co_await relay_modern(ctx, std::move(message));
     co_return;
   }
   if (method == "initialize") {

@@ -319,12 +319,13 @@ TEST_F(FrontEndTest, HttpChecks) {
     auto old = co_await send(req);
     EXPECT_EQ(old->status, 400u);
     EXPECT_EQ(old->json_body().at("error").at("code").as_int64(), -32022);
-    // The stateless era is refused with the modern error, so dual-era clients fall back.
+    // A 2026-07-28 header without the body's envelope is invalid params.
     req = post(R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})");
     req.set("MCP-Protocol-Version", "2026-07-28");
+    req.set("Mcp-Method", "tools/list");
     auto modern = co_await send(req);
     EXPECT_EQ(modern->status, 400u);
-    EXPECT_EQ(modern->json_body().at("error").at("code").as_int64(), -32022);
+    EXPECT_EQ(modern->json_body().at("error").at("code").as_int64(), -32602);
   });
 }
 
@@ -474,6 +475,51 @@ TEST_F(FrontEndTest, PolicySeesResolvedNamesFiltersListsAndBindsSessions) {
     auto state = codec_->unseal(session, unix_now(), "alice");
     EXPECT_TRUE(state.ok());
     EXPECT_FALSE(codec_->unseal(session, unix_now(), "mallory").ok());
+  });
+}
+
+net::Request modern_post(std::string_view method, std::string_view name, std::string params_json) {
+  std::string meta = R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+                     R"("io.modelcontextprotocol/clientCapabilities":{}})";
+  std::string params = params_json.empty() ? "{" + meta + "}" : params_json.substr(0, params_json.size() - 1) + "," + meta + "}";
+  auto req = post(R"({"jsonrpc":"2.0","id":11,"method":")" + std::string(method) + R"(","params":)" + params + "}");
+  req.set("MCP-Protocol-Version", "2026-07-28");
+  req.set("Mcp-Method", method);
+  if (!name.empty()) req.set("Mcp-Name", name);
+  return req;
+}
+
+TEST_F(FrontEndTest, ModernEraIsStatelessAcrossTargets) {
+  front_->update(snapshot_with({fixture_target("alpha"), fixture_target("beta")}));
+  run([&]() -> asio::awaitable<void> {
+    auto discover = co_await send(modern_post("server/discover", "", ""));
+    EXPECT_EQ(discover->status, 200u) << discover->body;
+    EXPECT_TRUE(discover->headers["Mcp-Session-Id"].empty());
+    auto d = discover->json_body().at("result").as_object();
+    EXPECT_EQ(d.at("supportedVersions").at(0).as_string(), "2026-07-28");
+    EXPECT_TRUE(d.at("capabilities").at("tools").is_object());
+    EXPECT_EQ(d.at("_meta").at("io.modelcontextprotocol/serverInfo").at("name").as_string(), "gatehouse");
+
+    auto list = co_await send(modern_post("tools/list", "", ""));
+    auto listed = list->json_body();
+    EXPECT_EQ(listed.at("result").at("tools").as_array().size(), 4u) << list->body;
+    EXPECT_EQ(listed.at("result").at("ttlMs").as_int64(), 0);
+    EXPECT_EQ(listed.at("result").at("cacheScope").as_string(), "private");
+
+    auto call = co_await send(modern_post("tools/call", "beta_echo", R"({"name":"beta_echo","arguments":{"text":"m"}})"));
+    EXPECT_EQ(text_of(call->json_body()), "beta: m") << call->body;
+
+    // Mcp-Name must name what the body names.
+    auto req = modern_post("tools/call", "alpha_echo", R"({"name":"beta_echo","arguments":{}})");
+    auto mismatch = co_await send(req);
+    EXPECT_EQ(mismatch->status, 400u);
+    EXPECT_EQ(mismatch->json_body().at("error").at("code").as_int64(), -32020);
+    // No GET stream in this era.
+    net::Request get{http::verb::get, "/mcp", 11};
+    get.set(http::field::host, "127.0.0.1");
+    get.set(http::field::accept, "text/event-stream");
+    get.set("MCP-Protocol-Version", "2026-07-28");
+    EXPECT_EQ((co_await send(get))->status, 405u);
   });
 }
 

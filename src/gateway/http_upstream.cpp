@@ -1,6 +1,8 @@
 #include "gateway/http_upstream.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -19,6 +21,7 @@
 #include <deque>
 
 #include "core/log.hpp"
+#include "gateway/merge.hpp"
 #include "gateway/sse_parser.hpp"
 
 namespace gatehouse::gateway {
@@ -214,24 +217,43 @@ class HttpStream final : public MessageStream {
   bool finished_ = false;
 };
 
-class HttpUpstream final : public Upstream {
+// A stream that ends its short-lived upstream session when dropped.
+class ClosingStream final : public MessageStream {
+ public:
+  ClosingStream(std::unique_ptr<MessageStream> inner, asio::any_io_executor ex, UpstreamCall call,
+                std::shared_ptr<Upstream> owner)
+      : inner_(std::move(inner)), ex_(ex), call_(std::move(call)), owner_(std::move(owner)) {}
+  ~ClosingStream() override {
+    inner_.reset();
+    asio::co_spawn(
+        ex_, [owner = owner_, call = call_]() -> asio::awaitable<void> { (void)co_await owner->close_session(call); },
+        asio::detached);
+  }
+  asio::awaitable<Result<std::optional<json::object>>> next() override { co_return co_await inner_->next(); }
+
+ private:
+  std::unique_ptr<MessageStream> inner_;
+  asio::any_io_executor ex_;
+  UpstreamCall call_;
+  std::shared_ptr<Upstream> owner_;
+};
+
+class HttpUpstream final : public Upstream, public std::enable_shared_from_this<HttpUpstream> {
  public:
   HttpUpstream(asio::any_io_executor ex, std::string target, HttpTarget spec, Endpoint ep)
       : ex_(ex), target_(std::move(target)), spec_(std::move(spec)), ep_(std::move(ep)) {}
 
   asio::awaitable<Result<std::unique_ptr<MessageStream>>> request(UpstreamCall call,
                                                                   json::object message) override {
-    auto req = make(http::verb::post, call);
-    req.set(http::field::content_type, "application/json");
-    req.set(http::field::accept, "application/json, text/event-stream");
-    req.body() = json::serialize(message);
-    auto ex = std::make_unique<Exchange>(ex_, target_);
-    if (auto st = co_await ex->start(ep_, std::move(req), call.timeout); !st.ok()) co_return fail(st.error());
-    co_return co_await answer(std::move(ex), call, /*ends_with_response=*/true);
+    if (call.protocol_version == kModernVersion) {
+      if (!modern_) modern_ = co_await probe_modern(call, message);
+      if (!*modern_) co_return co_await stateless_fallback(std::move(call), std::move(message));
+    }
+    co_return co_await post(call, message);
   }
 
   asio::awaitable<Status> send(UpstreamCall call, json::object message) override {
-    auto req = make(http::verb::post, call);
+    auto req = make(http::verb::post, call, &message);
     req.set(http::field::content_type, "application/json");
     req.set(http::field::accept, "application/json, text/event-stream");
     req.body() = json::serialize(message);
@@ -263,7 +285,8 @@ class HttpUpstream final : public Upstream {
   }
 
  private:
-  http::request<http::string_body> make(http::verb verb, const UpstreamCall& call) const {
+  http::request<http::string_body> make(http::verb verb, const UpstreamCall& call,
+                                        const json::object* message = nullptr) const {
     http::request<http::string_body> req{verb, ep_.target, 11};
     req.set(http::field::host, ep_.host_header);
     req.set(http::field::user_agent, "gatehouse");
@@ -271,7 +294,101 @@ class HttpUpstream final : public Upstream {
     for (const auto& [k, v] : spec_.headers) req.set(k, v);
     if (!call.session_id.empty()) req.set("Mcp-Session-Id", call.session_id);
     if (!call.protocol_version.empty()) req.set("MCP-Protocol-Version", call.protocol_version);
+    if (message && call.protocol_version == kModernVersion) {
+      // The 2026-07-28 standard headers, from the body as it goes upstream (after renaming).
+      if (auto* m = message->if_contains("method"); m && m->is_string()) req.set("Mcp-Method", m->get_string());
+      if (auto* p = message->if_contains("params"); p && p->is_object()) {
+        auto& po = p->get_object();
+        if (auto* n = po.if_contains("name"); n && n->is_string()) req.set("Mcp-Name", n->get_string());
+        else if (auto* u = po.if_contains("uri"); u && u->is_string()) req.set("Mcp-Name", u->get_string());
+      }
+    }
     return req;
+  }
+
+  asio::awaitable<Result<std::unique_ptr<MessageStream>>> post(const UpstreamCall& call,
+                                                               const json::object& message) {
+    auto req = make(http::verb::post, call, &message);
+    req.set(http::field::content_type, "application/json");
+    req.set(http::field::accept, "application/json, text/event-stream");
+    req.body() = json::serialize(message);
+    auto ex = std::make_unique<Exchange>(ex_, target_);
+    if (auto st = co_await ex->start(ep_, std::move(req), call.timeout); !st.ok()) co_return fail(st.error());
+    co_return co_await answer(std::move(ex), call, /*ends_with_response=*/true);
+  }
+
+  // Does the target serve 2026-07-28? Asked once per upstream with server/discover.
+  asio::awaitable<bool> probe_modern(const UpstreamCall& call, const json::object& message) {
+    json::object probe;
+    probe["jsonrpc"] = "2.0";
+    probe["id"] = "gatehouse-probe";
+    probe["method"] = "server/discover";
+    json::object params;
+    if (auto* p = message.if_contains("params"); p && p->is_object())
+      if (auto* meta = p->get_object().if_contains("_meta")) params["_meta"] = *meta;
+    probe["params"] = std::move(params);
+    auto s = co_await post(call, probe);
+    if (!s.ok()) co_return false;
+    auto r = co_await read_response(**s);
+    if (!r.ok()) co_return false;
+    auto* result = r->if_contains("result");
+    if (!result || !result->is_object()) co_return false;
+    auto* versions = result->get_object().if_contains("supportedVersions");
+    if (!versions || !versions->is_array()) co_return false;
+    for (const auto& v : versions->get_array())
+      if (v.is_string() && v.get_string() == kModernVersion) co_return true;
+    co_return false;
+  }
+
+  // A 2026-07-28 request to a target that only speaks the session era: a short-lived
+  // upstream session for this one request (initialize, the request, DELETE), so no state
+  // is shared between callers.
+  asio::awaitable<Result<std::unique_ptr<MessageStream>>> stateless_fallback(UpstreamCall call,
+                                                                             json::object message) {
+    json::object meta;
+    if (auto* p = message.if_contains("params"); p && p->is_object())
+      if (auto* m = p->get_object().if_contains("_meta"); m && m->is_object()) meta = m->get_object();
+    json::object init;
+    init["jsonrpc"] = "2.0";
+    init["id"] = "gatehouse-init";
+    init["method"] = "initialize";
+    json::object params;
+    params["protocolVersion"] = "2025-11-25";
+    auto* caps = meta.if_contains("io.modelcontextprotocol/clientCapabilities");
+    params["capabilities"] = caps && caps->is_object() ? *caps : json::value(json::object());
+    auto* info = meta.if_contains("io.modelcontextprotocol/clientInfo");
+    params["clientInfo"] =
+        info && info->is_object() ? *info : json::value(json::object{{"name", "gatehouse"}, {"version", "0"}});
+    init["params"] = std::move(params);
+    UpstreamCall legacy = call;
+    legacy.protocol_version.clear();
+    auto s = co_await post(legacy, init);
+    if (!s.ok()) co_return fail(s.error());
+    auto r = co_await read_response(**s);
+    if (!r.ok()) co_return fail(r.error());
+    auto* result = r->if_contains("result");
+    if (!result || !result->is_object())
+      co_return fail(Errc::unavailable, "target " + target_ + " refused to initialize", "upstream.initialize");
+    legacy.session_id = (*s)->session_id();
+    auto* v = result->get_object().if_contains("protocolVersion");
+    legacy.protocol_version = v && v->is_string() ? std::string(v->get_string()) : "2025-11-25";
+    auto* method = message.if_contains("method");
+    if (method && method->is_string() && method->get_string() == "server/discover") {
+      json::object answer;
+      answer["jsonrpc"] = "2.0";
+      answer["id"] = message.contains("id") ? message["id"] : json::value(nullptr);
+      answer["result"] = discover_from_initialize(result->get_object());
+      (void)co_await close_session(legacy);
+      co_return std::unique_ptr<MessageStream>(new HttpStream(std::deque<json::object>{std::move(answer)}));
+    }
+    json::object initialized{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}};
+    (void)co_await send(legacy, std::move(initialized));
+    auto inner = co_await post(legacy, message);
+    if (!inner.ok()) {
+      (void)co_await close_session(legacy);
+      co_return fail(inner.error());
+    }
+    co_return std::unique_ptr<MessageStream>(new ClosingStream(std::move(*inner), ex_, legacy, this_shared()));
   }
 
   // Turns the response head into a message stream (or the error it means).
@@ -303,10 +420,13 @@ class HttpUpstream final : public Upstream {
                    "upstream.bad_response");
   }
 
+  std::shared_ptr<Upstream> this_shared() { return shared_from_this(); }
+
   asio::any_io_executor ex_;
   std::string target_;
   HttpTarget spec_;
   Endpoint ep_;
+  std::optional<bool> modern_;  // whether the target serves 2026-07-28; unknown until asked
 };
 
 }  // namespace

@@ -208,5 +208,55 @@ TEST(HttpUpstream, ReferenceServerBesideAStdioChild) {
   pools->stop_all(1s);
 }
 
+// A 2026-07-28 client through the gateway to the reference server over HTTP.
+TEST(HttpUpstream, ModernClientToReferenceServer) {
+  ReferenceServer server("everything");
+  ASSERT_NE(server.port(), 0);
+  auto snap = std::make_shared<GatewaySnapshot>();
+  RouteSpec route;
+  TargetSpec ref;
+  ref.name = "ref";
+  ref.transport = HttpTarget{"http://127.0.0.1:" + std::to_string(server.port()) + "/mcp", {}};
+  ref.timeout = 5s;
+  route.targets = {ref};
+  snap->routes.push_back(route);
+  asio::io_context io;
+  auto codec = std::make_shared<SessionCodec>(SessionCodec::create("k"));
+  auto pools = std::make_shared<UpstreamPools>();
+  FrontEnd front(codec, pools, "test");
+  front.update(snap);
+  auto send = [&](std::string method, std::string name, std::string params) -> asio::awaitable<std::unique_ptr<Capture>> {
+    std::string meta = R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+                       R"("io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"}})";
+    params = params.empty() ? "{" + meta + "}" : params.substr(0, params.size() - 1) + "," + meta + "}";
+    auto req = post(R"({"jsonrpc":"2.0","id":5,"method":")" + method + R"(","params":)" + params + "}");
+    req.set("MCP-Protocol-Version", "2026-07-28");
+    req.set("Mcp-Method", method);
+    if (!name.empty()) req.set("Mcp-Name", name);
+    auto c = std::make_unique<Capture>(io.get_executor(), std::move(req));
+    co_await front.handle(*c);
+    co_return c;
+  };
+  auto body = [&]() -> asio::awaitable<void> {
+    auto d = co_await send("server/discover", "", "");
+    EXPECT_EQ(d->status, 200u) << d->body;
+    auto disc = d->answer();
+    EXPECT_TRUE(disc.at("result").at("capabilities").at("tools").is_object()) << d->body;
+    auto list = co_await send("tools/list", "", "");
+    auto listed = list->answer();
+    EXPECT_GT(listed.at("result").at("tools").as_array().size(), 5u);
+    auto call = co_await send("tools/call", "echo", R"({"name":"echo","arguments":{"text":"modern"}})");
+    auto a = call->answer();
+    EXPECT_EQ(a.at("result").at("content").at(0).at("text").as_string(), "modern") << call->body;
+  };
+  auto fut = asio::co_spawn(io, body(), asio::use_future);
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (fut.wait_for(0s) != std::future_status::ready && std::chrono::steady_clock::now() < deadline)
+    io.run_one_for(50ms);
+  ASSERT_EQ(fut.wait_for(0s), std::future_status::ready);
+  fut.get();
+  pools->stop_all(1s);
+}
+
 }  // namespace
 }  // namespace gatehouse::gateway

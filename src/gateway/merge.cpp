@@ -87,6 +87,32 @@ json::object merge_initialize(std::span<const TargetAnswer> answers,
   return out;
 }
 
+json::object discover_from_initialize(const json::object& init) {
+  json::object out;
+  out["supportedVersions"] = json::array{json::value(kModernVersion)};
+  if (auto* c = init.if_contains("capabilities"); c && c->is_object()) out["capabilities"] = *c;
+  else out["capabilities"] = json::object();
+  if (auto* i = init.if_contains("instructions"); i && i->is_string()) out["instructions"] = *i;
+  out["ttlMs"] = 0;
+  out["cacheScope"] = "private";
+  return out;
+}
+
+json::object merge_discover(std::span<const TargetAnswer> answers, std::string_view server_name,
+                            std::string_view server_version) {
+  json::object init = merge_initialize(answers, kModernVersion, server_name, server_version);
+  json::object out;
+  out["supportedVersions"] = json::array{json::value(kModernVersion)};
+  out["capabilities"] = std::move(init["capabilities"]);
+  if (auto* i = init.if_contains("instructions")) out["instructions"] = std::move(*i);
+  out["ttlMs"] = 0;
+  out["cacheScope"] = "private";
+  json::object meta;
+  meta["io.modelcontextprotocol/serverInfo"] = std::move(init["serverInfo"]);
+  out["_meta"] = std::move(meta);
+  return out;
+}
+
 std::optional<ListKind> list_kind(std::string_view method) {
   if (method == "tools/list") return ListKind::tools;
   if (method == "prompts/list") return ListKind::prompts;

@@ -43,6 +43,18 @@ boost::json::object merge_initialize(std::span<const TargetAnswer> answers,
                                      std::string_view server_name,
                                      std::string_view server_version);
 
+// The 2026-07-28 era, which the gateway serves beside the session era.
+inline constexpr std::string_view kModernVersion = "2026-07-28";
+
+// What a session-era target would answer to server/discover, from its initialize result
+// (the gateway speaks the modern era on behalf of targets that only know the old one).
+boost::json::object discover_from_initialize(const boost::json::object& initialize_result);
+
+// server/discover result: merged capabilities, the gateway's serverInfo, merged
+// instructions; not cacheable (ttlMs 0, private), since targets come and go.
+boost::json::object merge_discover(std::span<const TargetAnswer> answers, std::string_view server_name,
+                                   std::string_view server_version);
+
 enum class ListKind { tools, prompts, resources, resource_templates };
 // "tools/list" -> tools, ...; nullopt for other methods.
 std::optional<ListKind> list_kind(std::string_view method);

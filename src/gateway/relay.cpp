@@ -144,6 +144,13 @@ void wrap_uri_field(json::object& o, std::string_view key, std::string_view targ
   if (auto* v = o.if_contains(key); v && v->is_string()) *v = wrap_uri(target, v->get_string());
 }
 
+// 2026-07-28 list and read results carry cache hints; a session-era target has none, and
+// the gateway never lets a client cache what policy or reload may change.
+void add_cache_fields(json::object& result) {
+  if (!result.contains("ttlMs")) result["ttlMs"] = 0;
+  if (!result.contains("cacheScope")) result["cacheScope"] = "private";
+}
+
 // Renames what a target sends so the client sees the gateway's names.
 void to_client(const RelayContext& ctx, std::string_view target, std::string_view request_method,
                json::object& m) {
@@ -154,10 +161,11 @@ void to_client(const RelayContext& ctx, std::string_view target, std::string_vie
       if (auto* p = params_of(m)) wrap_uri_field(*p, "uri", target);
     return;
   }
-  if (!ctx.prefix) return;
   auto* result = m.if_contains("result");
   if (!result || !result->is_object()) return;
   auto& r = result->get_object();
+  if (ctx.modern && request_method == "resources/read") add_cache_fields(r);
+  if (!ctx.prefix) return;
   if (request_method == "resources/read") {
     if (auto* c = r.if_contains("contents"); c && c->is_array())
       for (auto& item : c->get_array())
@@ -454,6 +462,10 @@ asio::awaitable<void> relay_list(RelayContext& ctx, const SessionState& session,
     co_await filter_merged(ctx, kind, answers, merged);
   result[list_member(kind)] = std::move(merged);
   if (!next.empty()) result["nextCursor"] = encode_list_cursor(next);
+  if (ctx.modern) {
+    result["ttlMs"] = 0;
+    result["cacheScope"] = "private";
+  }
   co_await respond_json(ctx, rpc_result(id, std::move(result)));
 }
 
@@ -667,6 +679,50 @@ asio::awaitable<void> relay_delete(RelayContext& ctx, const SessionState& sessio
   for (const auto& [k, v] : ctx.response_headers) res.set(k, v);
   res.prepare_payload();
   co_await ctx.exchange.respond(std::move(res));
+}
+
+asio::awaitable<void> relay_modern(RelayContext& ctx, json::object message) {
+  ctx.modern = true;
+  SessionState stateless;
+  stateless.protocol_version = kModernVersion;
+  for (const auto& t : ctx.route.targets) stateless.targets.push_back({t.name, "", std::string(kModernVersion)});
+  // Unknown Mcp-Param-* headers belong to the tool's arguments: they go upstream as sent.
+  for (const auto& f : ctx.exchange.request()) {
+    std::string_view name = f.name_string();
+    if (name.size() > 10 && std::equal(name.begin(), name.begin() + 10, "mcp-param-", [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == b;
+        }))
+      ctx.forward_headers.emplace_back(std::string(name), std::string(f.value()));
+  }
+  if (!message.contains("id")) {
+    co_await relay_client_message(ctx, stateless, std::move(message));
+    co_return;
+  }
+  if (str_or(message, "method") != "server/discover") {
+    co_await relay_request(ctx, stateless, std::move(message));
+    co_return;
+  }
+  json::value id = message["id"];
+  std::vector<Job> jobs;
+  for (const auto& t : ctx.route.targets) jobs.push_back({&t, stateless.find(t.name), message});
+  auto outcomes = co_await fan_out(ctx, std::move(jobs));
+  std::vector<TargetAnswer> answers;
+  for (auto& o : outcomes) {
+    if (!o.ok) {
+      log::warn("relay.discover_target_failed", {{"target", o.target->name}, {"reason", log_reason(o.error)}});
+      if (fails_request(o)) {
+        co_await respond_rpc_error(ctx, id, Error(Errc::unavailable, "target " + o.target->name + " is unavailable"));
+        co_return;
+      }
+      continue;
+    }
+    answers.push_back({o.target->name, &o.result});
+  }
+  if (answers.empty() && !ctx.route.targets.empty()) {
+    co_await respond_rpc_error(ctx, id, Error(Errc::unavailable, "no target is available"));
+    co_return;
+  }
+  co_await respond_json(ctx, rpc_result(id, merge_discover(answers, "gatehouse", ctx.server_version)));
 }
 
 }  // namespace gatehouse::gateway

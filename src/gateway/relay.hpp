@@ -37,6 +37,8 @@ struct RelayContext {
   Headers forward_headers;   // to the upstream (never Authorization)
   std::string server_version = "0.1.0";
   // The chain and the request it saw, for list filtering (nullptr: no filtering).
+  // Serving a 2026-07-28 request (stateless: every target of the route, no sessions).
+  bool modern = false;
   const PolicyChain* chain = nullptr;
   const PolicyRequest* policy_request = nullptr;
 };
@@ -48,6 +50,9 @@ asio::awaitable<void> relay_request(RelayContext& ctx, const SessionState& sessi
 // Client notifications and responses to server->client requests: 202.
 asio::awaitable<void> relay_client_message(RelayContext& ctx, const SessionState& session,
                                            boost::json::object message);
+// A 2026-07-28 request or notification: server/discover fans out and merges, the rest is
+// relayed as in the session era over every target of the route, without sessions.
+asio::awaitable<void> relay_modern(RelayContext& ctx, boost::json::object message);
 asio::awaitable<void> relay_server_stream(RelayContext& ctx, const SessionState& session);
 asio::awaitable<void> relay_delete(RelayContext& ctx, const SessionState& session);
 

@@ -1,5 +1,7 @@
 #include "gateway/stdio_upstream.hpp"
 
+#include "gateway/merge.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -450,9 +452,13 @@ asio::awaitable<Result<std::unique_ptr<MessageStream>>> StdioUpstream::request(
   if (!co_await wait_ready(deadline))
     co_return fail(Errc::unavailable, "target " + target_ + " is not running", "upstream.down");
   // The child was initialized once by the gateway; each client session gets that answer.
-  if (auto* m = message.if_contains("method"); m && m->is_string() && m->as_string() == "initialize") {
+  // server/discover (2026-07-28 clients) is answered from that same initialize.
+  if (auto* m = message.if_contains("method");
+      m && m->is_string() && (m->as_string() == "initialize" || m->as_string() == "server/discover")) {
     auto q = std::make_shared<MessageQueue>(ex_);
-    json::object response{{"jsonrpc", "2.0"}, {"result", *init_result_}};
+    json::object response{{"jsonrpc", "2.0"},
+                          {"result", m->as_string() == "initialize" ? *init_result_
+                                                                    : discover_from_initialize(*init_result_)}};
     if (auto* id = message.if_contains("id")) response["id"] = *id;
     q->push(std::move(response));
     q->close();
