@@ -40,7 +40,7 @@ asio::awaitable<std::shared_ptr<const JwkSet>> JwksCache::keys_for(std::string k
     if (known || fixed_) co_return keys_;
     if (last_attempt_ && now() - *last_attempt_ < options_.min_refetch_interval) co_return keys_;
   }
-  co_await refresh();
+  (void)co_await refresh();
   co_return current();
 }
 
