@@ -133,25 +133,26 @@ SnapshotPtr FrontEnd::snapshot() const {
   return live ? live->snapshot : nullptr;
 }
 
-asio::awaitable<void> FrontEnd::handle(net::Exchange& ex) {
+asio::awaitable<void> FrontEnd::handle(net::Exchange& ex, std::string_view listener) {
   auto live = live_.load();
   if (!live) {
     co_await respond_error(ex, Error(Errc::unavailable, "not configured"), {});
     co_return;
   }
   try {
-    co_await handle_checked(ex, std::move(live));
+    co_await handle_checked(ex, std::move(live), listener);
   } catch (const std::exception& e) {
     // A bug, not input: input errors are Results. Answer rather than drop the connection.
     log::error("gateway.handler_exception", {{"what", e.what()}});
   }
 }
 
-asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_ptr<const Live> live) {
+asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_ptr<const Live> live,
+                                               std::string_view listener) {
   const auto& req = ex.request();
   std::string_view target = req.target();
   std::string_view path = target.substr(0, target.find('?'));
-  const RouteSpec* route = live->snapshot->match(header(req, "Host"), path);
+  const RouteSpec* route = live->snapshot->match(header(req, "Host"), path, listener);
   if (!route) {
     co_await respond_error(ex, Error(Errc::not_found, "no MCP endpoint here"), {});
     co_return;

@@ -28,9 +28,10 @@ class FrontEnd {
   void update(SnapshotPtr snapshot, std::shared_ptr<const PolicyChain> chain);
   SnapshotPtr snapshot() const;
 
-  asio::awaitable<void> handle(net::Exchange& exchange);
-  net::Handler handler() {
-    return [this](net::Exchange& ex) { return handle(ex); };
+  // `listener`: the name of the listener the request came in on (routes name theirs).
+  asio::awaitable<void> handle(net::Exchange& exchange, std::string_view listener = {});
+  net::Handler handler(std::string listener = {}) {
+    return [this, listener](net::Exchange& ex) { return handle(ex, listener); };
   }
 
  private:
@@ -38,7 +39,8 @@ class FrontEnd {
     SnapshotPtr snapshot;
     std::shared_ptr<const PolicyChain> chain;
   };
-  asio::awaitable<void> handle_checked(net::Exchange& exchange, std::shared_ptr<const Live> live);
+  asio::awaitable<void> handle_checked(net::Exchange& exchange, std::shared_ptr<const Live> live,
+                                       std::string_view listener);
 
   std::shared_ptr<const SessionCodec> codec_;
   std::shared_ptr<UpstreamPools> pools_;

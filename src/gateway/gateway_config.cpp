@@ -29,13 +29,15 @@ const TargetSpec* RouteSpec::find(std::string_view target) const {
   return nullptr;
 }
 
-const RouteSpec* GatewaySnapshot::match(std::string_view host, std::string_view path) const {
+const RouteSpec* GatewaySnapshot::match(std::string_view host, std::string_view path,
+                                        std::string_view listener) const {
   // Host without port; routes with a host win over catch-all routes.
   if (auto colon = host.rfind(':'); colon != std::string_view::npos && host.find(']') == std::string_view::npos)
     host = host.substr(0, colon);
   const RouteSpec* any = nullptr;
   for (const auto& r : routes) {
     if (r.path != path) continue;
+    if (!listener.empty() && !r.listener.empty() && r.listener != listener) continue;
     if (r.host.empty()) {
       if (!any) any = &r;
     } else if (r.host == host) {

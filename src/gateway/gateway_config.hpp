@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -33,7 +34,15 @@ struct TargetSpec {
   std::string key() const;
 };
 
+struct ListenerSpec {
+  std::string name = "main";
+  std::string address = "127.0.0.1";
+  unsigned short port = 0;  // 0: any free port
+};
+
 struct RouteSpec {
+  std::string name;
+  std::string listener;  // ListenerSpec::name; empty: every listener
   std::string host;  // empty: any Host
   std::string path = "/mcp";
   std::vector<TargetSpec> targets;
@@ -48,11 +57,16 @@ struct RouteSpec {
 };
 
 struct GatewaySnapshot {
+  // Listeners and the admin address are read once at start; a reload that changes them
+  // is applied to routes only (and says so in the log).
+  std::vector<ListenerSpec> listeners;
+  std::optional<ListenerSpec> admin;
   std::vector<RouteSpec> routes;
   std::chrono::seconds session_ttl{24 * 3600};
   std::uint64_t generation = 0;
 
-  const RouteSpec* match(std::string_view host, std::string_view path) const;
+  // `listener` empty: any route.
+  const RouteSpec* match(std::string_view host, std::string_view path, std::string_view listener = {}) const;
 };
 
 using SnapshotPtr = std::shared_ptr<const GatewaySnapshot>;

@@ -1,5 +1,7 @@
 #include "gateway/upstream_pool.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/query.hpp>
 
@@ -39,7 +41,10 @@ UpstreamPools::Pool& UpstreamPools::pool_for(const asio::any_io_executor& ex) {
   if (tls_cache.owner == this && tls_cache.context == ctx) return *static_cast<Pool*>(tls_cache.pool);
   std::lock_guard lock(mu_);
   auto& p = pools_[ctx];
-  if (!p) p = std::make_unique<Pool>();
+  if (!p) {
+    p = std::make_unique<Pool>();
+    p->executor = ex;
+  }
   tls_cache = {this, ctx, p.get()};
   return *p;
 }
@@ -47,18 +52,36 @@ UpstreamPools::Pool& UpstreamPools::pool_for(const asio::any_io_executor& ex) {
 std::shared_ptr<Upstream> UpstreamPools::get(const asio::any_io_executor& ex, const TargetSpec& target) {
   auto& pool = pool_for(ex);
   auto key = target.key();
-  auto it = pool.find(key);
-  if (it != pool.end()) return it->second;
+  auto it = pool.upstreams.find(key);
+  if (it != pool.upstreams.end()) return it->second;
+  if (stopping_.load()) return nullptr;
   auto up = factory_(ex, target);
-  if (up) pool.emplace(std::move(key), up);
+  if (up) pool.upstreams.emplace(std::move(key), up);
   return up;
+}
+
+void UpstreamPools::stop_async(std::chrono::milliseconds grace) {
+  stopping_.store(true);
+  std::lock_guard lock(mu_);
+  for (auto& [ctx, pool] : pools_) {
+    Pool* p = pool.get();
+    asio::co_spawn(
+        p->executor,
+        [p, grace]() -> asio::awaitable<void> {
+          auto upstreams = std::move(p->upstreams);
+          p->upstreams.clear();
+          for (auto& [key, up] : upstreams)
+            if (auto s = std::dynamic_pointer_cast<StdioUpstream>(up)) co_await s->stop(grace);
+        },
+        asio::detached);
+  }
 }
 
 void UpstreamPools::stop_all(std::chrono::milliseconds grace) {
   std::lock_guard lock(mu_);
   std::vector<StdioUpstream*> children;
   for (auto& [ctx, pool] : pools_)
-    for (auto& [key, up] : *pool)
+    for (auto& [key, up] : pool->upstreams)
       if (auto* s = dynamic_cast<StdioUpstream*>(up.get()); s && s->pid() > 0) children.push_back(s);
   for (auto* c : children) c->signal_term();
   auto deadline = std::chrono::steady_clock::now() + grace;

@@ -4,6 +4,10 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include <chrono>
+#include <functional>
+
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,12 +33,20 @@ class UpstreamPools {
   // Stops every stdio child of every loop (SIGTERM, then SIGKILL after `grace`) and drops
   // all upstreams. Call with the event loops stopped, before they are destroyed.
   void stop_all(std::chrono::milliseconds grace);
+  // The same with the loops still running (graceful shutdown): each loop stops its own
+  // children (SIGTERM, SIGKILL after `grace`) and drops its upstreams, so the loops run
+  // out of work. Returns at once.
+  void stop_async(std::chrono::milliseconds grace);
 
  private:
-  using Pool = std::map<std::string, std::shared_ptr<Upstream>>;
+  struct Pool {
+    asio::any_io_executor executor;
+    std::map<std::string, std::shared_ptr<Upstream>> upstreams;
+  };
   Pool& pool_for(const asio::any_io_executor& ex);
 
   Factory factory_;
+  std::atomic<bool> stopping_{false};  // no new upstreams once shutdown began
   std::mutex mu_;  // guards pools_ (creation of a loop's pool only, never per request)
   std::map<const void*, std::unique_ptr<Pool>> pools_;
 };
