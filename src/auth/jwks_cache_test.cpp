@@ -11,50 +11,17 @@
 #include "auth/introspection.hpp"
 #include "auth/jwt_authenticator.hpp"
 #include "auth/test_keys.hpp"
+#include "auth/test_net.hpp"
 
 namespace gatehouse::auth {
 namespace {
 
 namespace asio = boost::asio;
+using testing::FakeNet;
+using testing::run;
 using testing::generate_key;
 using testing::sign_jwt;
 using testing::TestKey;
-
-template <typename T>
-asio::awaitable<void> store(asio::awaitable<T> a, std::optional<T>& out) {
-  out.emplace(co_await std::move(a));
-}
-
-template <typename T>
-T run(asio::awaitable<T> a) {
-  asio::io_context io;
-  std::optional<T> out;
-  asio::co_spawn(io, store(std::move(a), out), [](std::exception_ptr e) {
-    if (e) std::rethrow_exception(e);
-  });
-  io.run();
-  return std::move(*out);
-}
-
-struct FakeNet {
-  std::map<std::string, HttpResponse> routes;
-  std::vector<HttpRequest> seen;
-  bool down = false;
-  HttpFetch fetch() {
-    return [this](HttpRequest req) -> asio::awaitable<Result<HttpResponse>> {
-      seen.push_back(req);
-      if (down) co_return fail(Errc::unavailable, "connection refused", "http.unavailable");
-      auto it = routes.find(req.url);
-      if (it == routes.end()) co_return HttpResponse{404, "text/plain", "nope"};
-      co_return it->second;
-    };
-  }
-  std::size_t count(std::string_view url) const {
-    std::size_t n = 0;
-    for (const auto& r : seen) n += r.url == url;
-    return n;
-  }
-};
 
 const std::string kIss = "https://as.test";
 const std::string kJwksUrl = "https://as.test/jwks";

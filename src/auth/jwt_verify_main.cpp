@@ -5,7 +5,11 @@
 //   gatehouse-jwt-verify (--jwks FILE | --jwks-url URL | --discover) --iss ISS --aud AUD...
 //       [--alg RS256,ES256...] [--at-jwt] [--require CLAIM]... [--roles PATH]... [--groups PATH]...
 //       [--leeway S] [--now UNIX] [--min-refetch-ms N] [--no-cache]
+//       [--upstream client_credentials|token_exchange --token-endpoint URL --client-id ID
+//        --client-secret S [--upstream-audience A] [--upstream-resource R] [--upstream-scope S]]
 //       (--token T | --token-file F | --stdin)
+// With --upstream, an accepted token also gets {"upstream": {"name","value"}} (or
+// "upstream_error"): the credential the gateway would present to the upstream.
 // Exit: 0 accepted (or --stdin finished), 1 rejected, 2 usage or configuration error.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -17,6 +21,7 @@
 
 #include "auth/beast_fetch.hpp"
 #include "auth/jwt_authenticator.hpp"
+#include "auth/upstream_credentials.hpp"
 
 namespace {
 
@@ -43,12 +48,19 @@ std::optional<std::string> read_file(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-asio::awaitable<void> verify_one(const JwtAuthenticator& auth, std::string token, std::int64_t now, int& rc) {
+asio::awaitable<void> verify_one(const JwtAuthenticator& auth, UpstreamCredentials* upstream, std::string token,
+                                 std::int64_t now, int& rc) {
   auto r = co_await auth.authenticate(token, now);
   boost::json::object out;
   if (r) {
     out = (*r)->to_json();
     rc = 0;
+    if (upstream) {
+      auto h = co_await upstream->header_for(**r, token, now);
+      if (!h) out["upstream_error"] = log_reason(h.error());
+      else if (*h) out["upstream"] = {{"name", (*h)->name}, {"value", (*h)->value}};
+      out["upstream_requests"] = upstream->token_requests();
+    }
   } else {
     out["error"] = log_reason(r.error());
     out["code"] = to_string(r.error().code);
@@ -66,6 +78,7 @@ int main(int argc, char** argv) {
   std::optional<std::int64_t> now;
   long min_refetch_ms = 30000;
   ValidatorConfig cfg;
+  UpstreamAuthConfig up;
   bool roles_set = false, groups_set = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -99,6 +112,18 @@ int main(int argc, char** argv) {
       else if (a == "--now") now = std::stoll(next());
       else if (a == "--min-refetch-ms") min_refetch_ms = std::stol(next());
       else if (a == "--no-cache") no_cache = true;
+      else if (a == "--upstream") {
+        std::string kind = next();
+        if (kind == "client_credentials") up.kind = UpstreamAuthKind::client_credentials;
+        else if (kind == "token_exchange") up.kind = UpstreamAuthKind::token_exchange;
+        else if (kind == "passthrough") up.kind = UpstreamAuthKind::passthrough;
+        else return usage("unknown --upstream " + kind);
+      } else if (a == "--token-endpoint") up.token_endpoint = next();
+      else if (a == "--client-id") up.client_id = next();
+      else if (a == "--client-secret") up.client_secret = next();
+      else if (a == "--upstream-audience") up.audience = next();
+      else if (a == "--upstream-resource") up.resource = next();
+      else if (a == "--upstream-scope") up.scope = next();
       else if (a == "--token") token = next();
       else if (a == "--token-file") token_file = next();
       else if (a == "--stdin") from_stdin = true;
@@ -130,11 +155,14 @@ int main(int argc, char** argv) {
   providers.push_back(JwtProvider{std::move(*validator), keys});
   JwtAuthenticator auth(std::move(providers), no_cache ? nullptr : std::make_shared<TokenCache>(1000));
 
+  std::unique_ptr<UpstreamCredentials> upstream;
+  if (up.kind != UpstreamAuthKind::none) upstream = std::make_unique<UpstreamCredentials>(make_beast_fetch(), up);
+
   asio::io_context io;
   int rc = 2;
   auto run = [&](std::string t) {
     io.restart();
-    asio::co_spawn(io, verify_one(auth, std::move(t), now.value_or(unix_now()), rc), asio::detached);
+    asio::co_spawn(io, verify_one(auth, upstream.get(), std::move(t), now.value_or(unix_now()), rc), asio::detached);
     io.run();
   };
   if (from_stdin) {

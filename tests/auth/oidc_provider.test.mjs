@@ -100,3 +100,58 @@ test('AS down: cached keys keep working, unknown kid is a 401 reason, never a cr
   assert.equal(out.error, 'jwt.unknown_kid');
   await as.restart();
 });
+
+const UPSTREAM = 'http://127.0.0.1:18081/upstream';
+const claimsOf = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url'));
+
+test('upstream credentials: RFC 8693 token exchange against the same AS, cached per principal', async () => {
+  const before = as.counters.tokenExchange;
+  const v = verifier(['--upstream', 'token_exchange', '--token-endpoint', `${as.issuer}/token`,
+    '--client-id', 'gatehouse', '--client-secret', 'gatehouse-secret', '--upstream-audience', UPSTREAM]);
+  const token = await as.clientCredentialsToken();
+  const r = await v.check(token);
+  assert.equal(r.subject, 'machine', JSON.stringify(r));
+  assert.match(r.upstream.value, /^Bearer /);
+  const exchanged = r.upstream.value.slice('Bearer '.length);
+  assert.notEqual(exchanged, token, 'the client token is never forwarded');
+  const c = claimsOf(exchanged);
+  assert.equal(c.aud, UPSTREAM);
+  assert.equal(c.sub, 'machine');
+  assert.deepEqual(c.act, { sub: 'gatehouse' });
+  // The exchanged token is itself a valid access token for the upstream audience.
+  const { code } = await verify(['--discover', '--iss', as.issuer, '--aud', UPSTREAM, '--token', exchanged]);
+  assert.equal(code, 0);
+  // Same principal and scopes (even with a new token): served from the cache.
+  const again = await v.check(await as.clientCredentialsToken());
+  assert.equal(again.upstream.value, r.upstream.value);
+  assert.equal(again.upstream_requests, 1);
+  assert.equal(as.counters.tokenExchange - before, 1);
+  // Narrower scopes: a new exchange.
+  const narrow = await v.check(await as.clientCredentialsToken({ scope: 'tools:read' }));
+  assert.notEqual(narrow.upstream.value, r.upstream.value);
+  assert.equal(claimsOf(narrow.upstream.value.slice(7)).scope, 'tools:read');
+  assert.equal(as.counters.tokenExchange - before, 2);
+});
+
+test('upstream credentials: exchange refused for an audience the AS does not allow', async () => {
+  const v = verifier(['--upstream', 'token_exchange', '--token-endpoint', `${as.issuer}/token`,
+    '--client-id', 'gatehouse', '--client-secret', 'gatehouse-secret', '--upstream-audience', 'http://127.0.0.1:1/elsewhere']);
+  const r = await v.check(await as.clientCredentialsToken());
+  assert.equal(r.subject, 'machine');
+  assert.equal(r.upstream_error, 'upstream_auth.denied');
+  assert.equal(r.upstream, undefined);
+});
+
+test('upstream credentials: the gateway\'s own client credentials, fetched once', async () => {
+  const v = verifier(['--upstream', 'client_credentials', '--token-endpoint', `${as.issuer}/token`,
+    '--client-id', 'gatehouse', '--client-secret', 'gatehouse-secret', '--upstream-resource', RESOURCE,
+    '--upstream-scope', 'tools:read']);
+  const first = await v.check(await as.clientCredentialsToken());
+  const c = claimsOf(first.upstream.value.slice(7));
+  assert.equal(c.sub, 'gatehouse');
+  assert.equal(c.client_id, 'gatehouse');
+  assert.equal(c.scope, 'tools:read');
+  const second = await v.check(await as.clientCredentialsToken({ scope: 'tools:call' }));
+  assert.equal(second.upstream.value, first.upstream.value);
+  assert.equal(second.upstream_requests, 1);
+});

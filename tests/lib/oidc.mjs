@@ -3,6 +3,7 @@
 // Enabled: client_credentials, introspection, dynamic registration, authorization code + PKCE
 // (interactions auto-approve the configured `autoLoginSubject`, so SDK clients run headless).
 // restart() keeps issuer and port, so key rotation and AS outages can be staged.
+import crypto from 'node:crypto';
 import http from 'node:http';
 import * as jose from 'jose';
 import Provider from 'oidc-provider';
@@ -41,6 +42,43 @@ export async function generateSigningKey(alg = 'RS256', kid = `${alg}-${Date.now
   return { ...(await jose.exportJWK(privateKey)), kid, alg, use: 'sig' };
 }
 
+const EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+const EXCHANGE_PARAMS = ['subject_token', 'subject_token_type', 'audience', 'resource', 'scope', 'requested_token_type'];
+
+// oidc-provider has no RFC 8693 grant; this one accepts the provider's own JWT access tokens
+// (for its resource) as subject tokens and issues a JWT for an allowed audience, acting for
+// the subject with `act.sub` = the exchanging client.
+async function tokenExchange(ctx, state, issuer, counters) {
+  counters.tokenExchange += 1;
+  const p = ctx.oidc.params;
+  const refuse = (error, description) => {
+    ctx.status = 400;
+    ctx.body = { error, error_description: description };
+  };
+  if (p.subject_token_type !== ACCESS_TOKEN_TYPE) return refuse('invalid_request', 'unsupported subject_token_type');
+  const jwks = jose.createLocalJWKSet({
+    keys: state.keys.map(({ d, p: _p, q, dp, dq, qi, ...pub }) => pub),
+  });
+  let subject;
+  try {
+    ({ payload: subject } = await jose.jwtVerify(p.subject_token, jwks, { issuer, audience: state.resource }));
+  } catch (err) {
+    return refuse('invalid_grant', `subject_token rejected: ${err.code ?? err.message}`);
+  }
+  const audience = p.audience || p.resource;
+  if (!state.exchangeAudiences.includes(audience)) return refuse('invalid_target', 'audience not allowed');
+  const signing = state.keys[0];
+  const key = await jose.importJWK(signing, signing.alg);
+  const clientId = ctx.oidc.client.clientId;
+  const token = await new jose.SignJWT({ scope: subject.scope, roles: subject.roles, client_id: clientId, act: { sub: clientId } })
+    .setProtectedHeader({ alg: signing.alg, kid: signing.kid, typ: 'at+jwt' })
+    .setIssuer(issuer).setSubject(subject.sub).setAudience(audience)
+    .setIssuedAt().setExpirationTime('5m').setJti(crypto.randomUUID())
+    .sign(key);
+  ctx.body = { access_token: token, issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'Bearer', expires_in: 300 };
+}
+
 /**
  * Start a provider. Options:
  *   resource        the protected resource URL tokens are issued for (audience), required
@@ -49,7 +87,11 @@ export async function generateSigningKey(alg = 'RS256', kid = `${alg}-${Date.now
  *   keys            private JWKs used to sign (default: one fresh RS256 key)
  *   clients         extra static clients
  *   autoLoginSubject  account id used when an authorization request needs a login
- * Returns { issuer, port, keys, clientCredentialsToken(), introspect(), restart(opts), close() }.
+ *   exchangeAudiences  audiences the `gatehouse` client (secret gatehouse-secret) may obtain
+ *                      by RFC 8693 token exchange
+ * Static clients: `machine`/machine-secret (client_credentials) and `gatehouse`/gatehouse-secret
+ * (client_credentials + token exchange): the gateway's own client for upstream credentials.
+ * Returns { issuer, port, keys, counters, clientCredentialsToken(), restart(changes), stop(), close() }.
  */
 export async function startOidcProvider(options = {}) {
   const state = {
@@ -77,7 +119,10 @@ export async function startOidcProvider(options = {}) {
       ...(options.clients ?? []),
     ],
     autoLoginSubject: options.autoLoginSubject ?? 'alice',
+    // RFC 8693: audiences the `gatehouse` client may exchange caller tokens for.
+    exchangeAudiences: options.exchangeAudiences ?? ['http://127.0.0.1:18081/upstream'],
   };
+  const counters = { tokenExchange: 0, clientCredentials: 0 };
   if (!state.resource) throw new Error('startOidcProvider: resource is required');
 
   let server;
@@ -129,6 +174,10 @@ export async function startOidcProvider(options = {}) {
       ttl: { AccessToken: 600, ClientCredentials: 600 },
     });
     provider.proxy = false;
+    provider.on('grant.success', (ctx) => {
+      if (ctx.oidc.params?.grant_type === 'client_credentials') counters.clientCredentials += 1;
+    });
+    provider.registerGrantType(EXCHANGE_GRANT, (ctx) => tokenExchange(ctx, state, issuer, counters), EXCHANGE_PARAMS);
     // Headless login: any interaction logs in autoLoginSubject and grants what was asked.
     const callback = provider.callback();
     return async (req, res) => {
@@ -177,6 +226,8 @@ export async function startOidcProvider(options = {}) {
     get issuer() { return issuer; },
     get port() { return port; },
     get keys() { return state.keys; },
+    /** How many token exchanges / client-credentials grants the AS served. */
+    counters,
     /** A client_credentials access token (JWT) for the resource. */
     async clientCredentialsToken({ scope = state.scopes, resource = state.resource, clientId = 'machine', clientSecret = 'machine-secret' } = {}) {
       const { status, body } = await postForm(`${issuer}/token`, { grant_type: 'client_credentials', scope, resource },
