@@ -122,3 +122,37 @@ TEST(ApiKeys, HashedConstantTimeLookup) {
 
 }  // namespace
 }  // namespace gatehouse::auth
+
+#include "auth/as_metadata.hpp"
+
+namespace gatehouse::auth {
+namespace {
+
+TEST(AsMetadataOverlayTest, FillsGapsWithoutOverriding) {
+  AsMetadataOverlay ov;
+  ov.registration_endpoint = "https://gw/register";
+  ov.scopes_supported = {"tools:call"};
+  ov.add_token_auth_none = true;
+  auto out = boost::json::parse(*overlay_as_metadata(
+      R"({"issuer":"https://idp","token_endpoint_auth_methods_supported":["client_secret_post"]})", ov)).as_object();
+  EXPECT_EQ(out.at("issuer").as_string(), "https://idp");
+  EXPECT_EQ(out.at("code_challenge_methods_supported").as_array()[0].as_string(), "S256");
+  EXPECT_EQ(out.at("registration_endpoint").as_string(), "https://gw/register");
+  EXPECT_EQ(out.at("scopes_supported").as_array().size(), 1u);
+  EXPECT_EQ(out.at("token_endpoint_auth_methods_supported").as_array().size(), 2u);
+
+  auto kept = boost::json::parse(*overlay_as_metadata(
+      R"({"issuer":"https://idp","code_challenge_methods_supported":["S256","plain"],"registration_endpoint":"https://idp/reg","scopes_supported":[]})",
+      ov)).as_object();
+  EXPECT_EQ(kept.at("code_challenge_methods_supported").as_array().size(), 2u);
+  EXPECT_EQ(kept.at("registration_endpoint").as_string(), "https://idp/reg");
+  EXPECT_TRUE(kept.at("scopes_supported").as_array().empty());
+  ov.replace_registration_endpoint = true;
+  EXPECT_NE(overlay_as_metadata(R"({"issuer":"x","registration_endpoint":"https://idp/reg"})", ov)->find("https://gw/register"),
+            std::string::npos);
+  EXPECT_FALSE(overlay_as_metadata("[]", ov).ok());
+  EXPECT_FALSE(overlay_as_metadata(R"({"jwks_uri":"x"})", ov).ok());
+}
+
+}  // namespace
+}  // namespace gatehouse::auth
