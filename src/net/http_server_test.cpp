@@ -200,6 +200,37 @@ TEST(HttpServer, ChunkedRequestBodyIsRead) {
   EXPECT_EQ(res->body(), "POST /c abcde");
 }
 
+TEST(HttpServer, HeadGetsTheLengthButNoBody) {
+  auto server = start(echo);
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  c.send("HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string head;
+  while (head.find("\r\n\r\n") == std::string::npos) {
+    auto more = c.read_some(2s);
+    ASSERT_FALSE(more.empty());
+    head += more;
+  }
+  EXPECT_NE(head.find("Content-Length: 8"), std::string::npos);  // "HEAD /h "
+  EXPECT_TRUE(head.ends_with("\r\n\r\n")) << head;
+  c.send(kGet);  // the next response follows directly: nothing of a body came in between
+  auto next = c.read_some(2s);
+  EXPECT_TRUE(next.starts_with("HTTP/1.1 200")) << next;
+}
+
+TEST(HttpServer, AnswersExpectContinueBeforeTheBody) {
+  auto server = start(echo);
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  c.send("POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n");
+  auto interim = c.read_some(2s);
+  EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+  c.send("abc");
+  auto res = c.read();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body(), "POST /e abc");
+}
+
 TEST(HttpServer, RejectsBodyOverLimitFromContentLength) {
   std::atomic<int> calls{0};
   ServerLimits limits;
