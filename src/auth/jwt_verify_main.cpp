@@ -10,10 +10,14 @@
 //       (--token T | --token-file F | --stdin)
 // With --upstream, an accepted token also gets {"upstream": {"name","value"}} (or
 // "upstream_error"): the credential the gateway would present to the upstream.
+//   gatehouse-jwt-verify --prm RESOURCE --as ISSUER [--scopes a,b]
+//       prints the resource-server answers: {"metadata": RFC 9728 document, "path_suffixed",
+//       "root", "metadata_url", "challenge_401", "challenge_401_invalid", "challenge_403"}.
 // Exit: 0 accepted (or --stdin finished), 1 rejected, 2 usage or configuration error.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <fstream>
 #include <iostream>
@@ -21,6 +25,7 @@
 
 #include "auth/beast_fetch.hpp"
 #include "auth/jwt_authenticator.hpp"
+#include "auth/resource_server.hpp"
 #include "auth/upstream_credentials.hpp"
 
 namespace {
@@ -70,6 +75,22 @@ asio::awaitable<void> verify_one(const JwtAuthenticator& auth, UpstreamCredentia
   std::cout << boost::json::serialize(out) << std::endl;
 }
 
+int print_resource_server(const ProtectedResource& pr) {
+  auto paths = well_known_paths(pr.resource);
+  auto url = metadata_url(pr.resource);
+  if (!paths || !url) return usage("bad --prm resource URL");
+  boost::json::object out;
+  out["metadata"] = boost::json::parse(protected_resource_metadata(pr));
+  out["path_suffixed"] = paths->path_suffixed;
+  out["root"] = paths->root;
+  out["metadata_url"] = *url;
+  out["challenge_401"] = www_authenticate_401(*url, pr.scopes_supported);
+  out["challenge_401_invalid"] = www_authenticate_401(*url, pr.scopes_supported, "invalid_token", "token rejected");
+  out["challenge_403"] = www_authenticate_403(*url, pr.scopes_supported);
+  std::cout << boost::json::serialize(out) << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -79,6 +100,7 @@ int main(int argc, char** argv) {
   long min_refetch_ms = 30000;
   ValidatorConfig cfg;
   UpstreamAuthConfig up;
+  ProtectedResource prm;
   bool roles_set = false, groups_set = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -124,6 +146,9 @@ int main(int argc, char** argv) {
       else if (a == "--upstream-audience") up.audience = next();
       else if (a == "--upstream-resource") up.resource = next();
       else if (a == "--upstream-scope") up.scope = next();
+      else if (a == "--prm") prm.resource = next();
+      else if (a == "--as") prm.authorization_servers.push_back(next());
+      else if (a == "--scopes") prm.scopes_supported = split_commas(next());
       else if (a == "--token") token = next();
       else if (a == "--token-file") token_file = next();
       else if (a == "--stdin") from_stdin = true;
@@ -132,6 +157,7 @@ int main(int argc, char** argv) {
       return usage(e.what());
     }
   }
+  if (!prm.resource.empty()) return print_resource_server(prm);
   auto validator = Validator::create(cfg);
   if (!validator) return usage(validator.error().message);
 

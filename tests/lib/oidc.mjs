@@ -159,15 +159,8 @@ export async function startOidcProvider(options = {}) {
       },
       extraTokenClaims: async () => ({ roles: state.roles }),
       loadExistingGrant: async (ctx) => {
-        // Headless consent: every request of the auto-login subject is granted what it asks.
-        const grantId = ctx.oidc.result?.consent?.grantId ||
-          ctx.oidc.session?.grantIdFor(ctx.oidc.client.clientId);
-        if (grantId) return ctx.oidc.provider.Grant.find(grantId);
-        const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session?.accountId });
-        grant.addOIDCScope('openid offline_access');
-        grant.addResourceScope(state.resource, state.scopes);
-        await grant.save();
-        return grant;
+        const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session?.grantIdFor(ctx.oidc.client.clientId);
+        return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
       },
       interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
       pkce: { required: () => true },
@@ -185,10 +178,18 @@ export async function startOidcProvider(options = {}) {
       if (!m) return callback(req, res);
       try {
         const details = await provider.interactionDetails(req, res);
-        const grant = new provider.Grant({ accountId: state.autoLoginSubject, clientId: details.params.client_id });
-        if (details.params.scope) grant.addOIDCScope(details.params.scope);
-        const resources = [].concat(details.params.resource ?? state.resource);
-        for (const r of resources) grant.addResourceScope(r, state.scopes);
+        if (process.env.GATEHOUSE_DEBUG_OAUTH) console.error("interaction", JSON.stringify(details.prompt), JSON.stringify(details.params));
+        // Grant exactly what the prompt says is missing (the pattern of oidc-provider's own
+        // examples), on the interaction's grant when it has one.
+        const grant = details.grantId
+          ? await provider.Grant.find(details.grantId)
+          : new provider.Grant({ accountId: state.autoLoginSubject, clientId: details.params.client_id });
+        const missing = details.prompt.details ?? {};
+        if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+        if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+        for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+          grant.addResourceScope(indicator, scopes.join(' '));
+        }
         const grantId = await grant.save();
         await provider.interactionFinished(req, res, {
           login: { accountId: state.autoLoginSubject },
@@ -246,4 +247,76 @@ export async function startOidcProvider(options = {}) {
     close,
   };
   return api;
+}
+
+/**
+ * An OAuthClientProvider (official MCP SDK interface) that completes the authorization code +
+ * PKCE flow without a browser: redirectToAuthorization follows the AS redirects (keeping its
+ * cookies) through the auto-approving interaction until the redirect URI, and keeps the code.
+ * Usage: connect -> UnauthorizedError -> transport.finishAuth(provider.authorizationCode) -> connect again.
+ */
+export function headlessOAuthClient({ redirectUrl = 'http://127.0.0.1:9/callback', clientName = 'gatehouse-itest' } = {}) {
+  let clientInfo;
+  let tokens;
+  let verifier;
+  let code;
+  const log = [];
+  return {
+    log,
+    get redirectUrl() { return redirectUrl; },
+    get clientMetadata() {
+      return {
+        client_name: clientName,
+        redirect_uris: [redirectUrl],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'none',
+      };
+    },
+    clientInformation: () => clientInfo,
+    saveClientInformation: (info) => { clientInfo = info; log.push('registered'); },
+    tokens: () => tokens,
+    saveTokens: (t) => { tokens = t; log.push('tokens'); },
+    saveCodeVerifier: (v) => { verifier = v; },
+    codeVerifier: () => verifier,
+    async redirectToAuthorization(url) {
+      log.push(`authorize ${url.searchParams.get('code_challenge_method')} resource=${url.searchParams.get('resource')}`);
+      code = await followAuthorization(url, redirectUrl);
+    },
+    invalidateCredentials(scope) {
+      if (scope === 'all' || scope === 'tokens') tokens = undefined;
+      if (scope === 'all' || scope === 'client') clientInfo = undefined;
+    },
+    get authorizationCode() { return code; },
+    get clientId() { return clientInfo?.client_id; },
+  };
+}
+
+async function followAuthorization(url, redirectUrl) {
+  const jar = new Map();
+  let next = url.toString();
+  for (let hop = 0; hop < 10; hop++) {
+    if (next.startsWith(redirectUrl)) {
+      const u = new URL(next);
+      const c = u.searchParams.get('code');
+      if (!c) throw new Error(`authorization failed: ${u.searchParams.get('error')} ${u.searchParams.get('error_description')}`);
+      return c;
+    }
+    const res = await fetch(next, {
+      redirect: 'manual',
+      headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+      signal: AbortSignal.timeout(10000),
+    });
+    if (process.env.GATEHOUSE_DEBUG_OAUTH) console.error("cookies", res.headers.getSetCookie());
+    for (const c of res.headers.getSetCookie()) {
+      const kv = c.split(';')[0];
+      const i = kv.indexOf('=');
+      jar.set(kv.slice(0, i), kv.slice(i + 1));
+    }
+    const loc = res.headers.get('location');
+    if (process.env.GATEHOUSE_DEBUG_OAUTH) console.error(`hop ${res.status} ${next} -> ${loc}`);
+    if (!loc) throw new Error(`authorization stopped at ${res.status}: ${(await res.text()).slice(0, 500)}`);
+    next = new URL(loc, next).toString();
+  }
+  throw new Error('authorization: too many redirects');
 }
