@@ -9,9 +9,10 @@ namespace {
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
-void append_clean(std::string& out, std::string_view text) {
+// CR and LF would end the line; NUL makes a parser ignore an id (not other fields).
+void append_clean(std::string& out, std::string_view text, bool drop_nul) {
   for (char c : text)
-    if (c != '\r' && c != '\n' && c != '\0') out.push_back(c);
+    if (c != '\r' && c != '\n' && !(drop_nul && c == '\0')) out.push_back(c);
 }
 
 // Digits only, no sign, no spaces; values beyond 64 bits are ignored like any invalid one.
@@ -34,12 +35,12 @@ std::string format_sse(const SseEvent& event) {
   out.reserve(event.data.size() + event.event.size() + 32);
   if (event.id) {
     out += "id: ";
-    append_clean(out, *event.id);
+    append_clean(out, *event.id, true);
     out += '\n';
   }
   if (!event.event.empty()) {
     out += "event: ";
-    append_clean(out, event.event);
+    append_clean(out, event.event, false);
     out += '\n';
   }
   if (event.retry) out += "retry: " + std::to_string(*event.retry) + "\n";
@@ -59,7 +60,7 @@ std::string format_sse(const SseEvent& event) {
 
 std::string format_sse_comment(std::string_view text) {
   std::string out = ": ";
-  append_clean(out, text);
+  append_clean(out, text, false);
   out += "\n\n";
   return out;
 }

@@ -24,8 +24,8 @@ struct SseEvent {
 };
 
 // The wire form of one event: id, event, retry, then one "data:" line per line of data
-// (CR, LF and CRLF all split), then the blank line. CR/LF/NUL in id and event cannot be
-// represented and are dropped.
+// (CR, LF and CRLF all split), then the blank line. CR/LF in id and event, and NUL in id,
+// cannot be represented and are dropped.
 std::string format_sse(const SseEvent& event);
 // A comment line (ignored by parsers): keeps idle streams alive through intermediaries.
 std::string format_sse_comment(std::string_view text);

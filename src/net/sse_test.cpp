@@ -167,6 +167,13 @@ TEST(SseFormat, WritesFieldsAndSplitsDataLines) {
 TEST(SseFormat, DropsCharactersThatWouldBreakFraming) {
   SseEvent e{"a\nb", "x", std::string("1\r\n2\0", 5), std::nullopt};
   EXPECT_EQ(format_sse(e), "id: 12\nevent: ab\ndata: x\n\n");
+  // NUL is only fatal to an id; in an event name it survives the round trip.
+  SseEvent nul{std::string("a\0b", 3), "x", std::nullopt, std::nullopt};
+  SseParser p;
+  std::vector<SseEvent> out;
+  ASSERT_TRUE(p.feed(format_sse(nul), out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], nul);
 }
 
 TEST(SseFormat, RoundTripsThroughTheParser) {
