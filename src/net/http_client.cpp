@@ -203,6 +203,11 @@ asio::awaitable<Result<std::string>> ResponseStream::read_some(std::optional<std
     body.more = true;
     auto [ec, n] = co_await http::async_read_some(*st.stream, st.buffer, *st.parser, kTuple);
     if (ec == http::error::need_buffer) ec = {};
+    if (ec == asio::error::operation_aborted && !st.cancelled && st.stream && st.stream->socket().is_open()) {
+      // Cancelled by the caller's cancellation slot (e.g. lost a race against a keep-alive
+      // timer): nothing was consumed, so the stream stays usable for the next read_some.
+      co_return fail(Errc::unavailable, "read cancelled", "http.read_cancelled");
+    }
     if (ec) {
       st.stream.reset();
       co_return fail(transport_error(ec, st.cancelled ? "cancelled stream" : "upstream stream"));

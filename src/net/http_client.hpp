@@ -56,7 +56,10 @@ class ResponseStream {
   const ResponseHead& head() const { return head_; }
 
   // The next piece of the body as it arrives; "" once the body is complete. idle_timeout
-  // bounds the wait for this piece (none by default: SSE streams may be quiet for long).
+  // bounds the wait for this piece (none by default: SSE streams may be quiet for long);
+  // when it expires the connection is closed. Cancelled through the awaiting coroutine's
+  // cancellation slot (awaitable operators, parallel groups), it fails with reason
+  // "http.read_cancelled" and the stream stays usable.
   asio::awaitable<Result<std::string>> read_some(std::optional<std::chrono::milliseconds> idle_timeout = {});
   bool done() const { return done_; }
 

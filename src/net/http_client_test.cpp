@@ -7,6 +7,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -231,6 +232,47 @@ TEST(HttpClient, StreamIdleTimeoutAndCancelReachTheServer) {
   for (int i = 0; i < 200 && !server_saw_close; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_TRUE(server_saw_close.load());
   EXPECT_EQ(client.idle_connections(), 0u);
+}
+
+// The relay races an upstream read against the downstream client leaving (awaitable
+// operators / parallel groups); the losing operation must give up when cancelled.
+TEST(HttpClient, StreamReadAndPeerWaitObeyCancellationFromAwaitableOperators) {
+  using namespace asio::experimental::awaitable_operators;
+  std::atomic<int> server_side{-1};
+  Fixture f([&](Exchange& ex) -> asio::awaitable<void> {
+    co_await ex.begin_stream(ResponseHead{});
+    co_await ex.write_chunk("data: hi\n\n");
+    asio::steady_timer t(ex.executor(), 100ms);
+    auto winner = co_await (ex.wait_peer_closed() || t.async_wait(asio::use_awaitable));
+    server_side = static_cast<int>(winner.index());  // 1: the timer won, the wait was cancelled
+    co_await ex.write_chunk("data: bye\n\n");
+    co_await ex.end_stream();
+  });
+  asio::io_context io;
+  HttpClient client(io.get_executor());
+  auto opened = run(io, client.stream(f.endpoint, get("/sse")));
+  ASSERT_TRUE(opened.ok());
+  auto stream = std::move(*opened);
+  ASSERT_TRUE(run(io, stream->read_some()).ok());
+  auto race = [&]() -> asio::awaitable<int> {
+    asio::steady_timer t(io, 30ms);
+    auto winner = co_await (stream->read_some() || t.async_wait(asio::use_awaitable));
+    co_return static_cast<int>(winner.index());
+  };
+  const auto t0 = Clock::now();
+  EXPECT_EQ(run(io, race()), 1);  // the timer won: the pending read was cancelled
+  EXPECT_LT(Clock::now() - t0, 90ms);
+  // The stream survived the cancelled read: the server's own race ends by its timer (the
+  // client did not leave) and what it sends next still arrives.
+  std::string rest;
+  for (;;) {
+    auto piece = run(io, stream->read_some(2000ms));
+    ASSERT_TRUE(piece.ok()) << piece.error().message;
+    if (piece->empty()) break;
+    rest += *piece;
+  }
+  EXPECT_EQ(rest, "data: bye\n\n");
+  EXPECT_EQ(server_side.load(), 1);
 }
 
 TEST(HttpClient, ParsesHttpUrls) {
