@@ -47,6 +47,8 @@ class Client {
     EXPECT_FALSE(ec) << ec.message();
   }
 
+  void send_quiet(std::string data, error_code& ec) { asio::write(socket_, asio::buffer(data), ec); }
+
   // Reads one response; nullopt on a closed connection or when nothing arrives in time.
   std::optional<Response> read(std::chrono::milliseconds deadline = 5s) {
     std::optional<Response> out;
@@ -300,6 +302,62 @@ TEST(HttpServer, HeaderTimeoutClosesTheConnection) {
   auto took = std::chrono::steady_clock::now() - t0;
   EXPECT_GE(took, 150ms);
   EXPECT_LT(took, 2s);
+}
+
+TEST(HttpServer, HeaderTimeoutBoundsTheWholeHeaderNotEachRead) {
+  ServerLimits limits;
+  limits.header_timeout = 300ms;
+  auto server = start(echo, limits);
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  // A slow client trickling bytes: each read is quick, the header never completes in time.
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string partial = "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+  c.send(partial);
+  bool refused = false;
+  for (int i = 0; i < 30; ++i) {
+    std::this_thread::sleep_for(50ms);
+    boost::system::error_code ec;
+    c.send_quiet("a", ec);
+    if (ec) {
+      refused = true;
+      break;
+    }
+  }
+  EXPECT_TRUE(refused || c.closed_within(1s));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1500ms);
+}
+
+TEST(HttpServer, BodyTimeoutClosesAStalledUpload) {
+  ServerLimits limits;
+  limits.body_timeout = 200ms;
+  std::atomic<int> calls{0};
+  auto server = start([&](Exchange& ex) { ++calls; return echo(ex); }, limits);
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  c.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab");
+  EXPECT_TRUE(c.closed_within(2s));
+  EXPECT_EQ(calls.load(), 0);
+}
+
+TEST(HttpServer, WriteTimeoutStopsAStreamToAClientThatDoesNotRead) {
+  ServerLimits limits;
+  limits.write_timeout = 200ms;
+  std::atomic<int> result{-1};
+  auto server = start([&](Exchange& ex) -> asio::awaitable<void> {
+    co_await ex.begin_stream(ResponseHead{});
+    const std::string big(1 << 20, 'x');
+    int written = 0;
+    while (written < 512 && co_await ex.write_chunk(big)) ++written;
+    result = written;
+    co_await ex.end_stream();
+  }, limits);
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  c.send(kGet);  // and never read
+  for (int i = 0; i < 500 && result < 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_GE(result.load(), 0);
+  EXPECT_LT(result.load(), 512);  // gave up long before the 512 MiB were out
 }
 
 TEST(HttpServer, IdleTimeoutClosesAKeptAliveConnection) {
