@@ -1,8 +1,9 @@
 #include "observe/metrics.hpp"
 
+#include <algorithm>
 #include <cassert>
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace gatehouse::observe {
 
@@ -82,11 +83,39 @@ const std::vector<double>& default_latency_buckets() {
   return kBuckets;
 }
 
+namespace {
+
+// Metric names [a-zA-Z_:][a-zA-Z0-9_:]*, label names [a-zA-Z_][a-zA-Z0-9_]* and not
+// starting with "__" (reserved); "le" is the histogram's own. Names come from code, not
+// from input, so a bad one is a programming error.
+bool valid_name(std::string_view n, bool colon_ok) {
+  if (n.empty()) return false;
+  for (size_t i = 0; i < n.size(); ++i) {
+    char c = n[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon_ok && c == ':') ||
+              (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool valid_names(std::string_view name, const std::vector<std::string>& labels) {
+  if (!valid_name(name, true)) return false;
+  for (const auto& l : labels)
+    if (!valid_name(l, false) || l.starts_with("__") || l == "le") return false;
+  return true;
+}
+
+}  // namespace
+
 CounterFamily& Registry::counter(std::string name, std::string help, std::vector<std::string> labels) {
   std::lock_guard lock(mutex_);
   auto& e = families_.emplace_back();
   e.type = MetricType::counter;
   e.counter = std::make_unique<CounterFamily>(std::move(name), std::move(help), std::move(labels));
+  assert(valid_names(e.counter->name(), e.counter->label_names()));
+  // A family without labels has exactly one series: create it now so it renders as 0.
+  if (e.counter->label_names().empty()) e.counter->with(LabelValues{});
   return *e.counter;
 }
 
@@ -95,6 +124,9 @@ GaugeFamily& Registry::gauge(std::string name, std::string help, std::vector<std
   auto& e = families_.emplace_back();
   e.type = MetricType::gauge;
   e.gauge = std::make_unique<GaugeFamily>(std::move(name), std::move(help), std::move(labels));
+  assert(valid_names(e.gauge->name(), e.gauge->label_names()));
+  // A family without labels has exactly one series: create it now so it renders as 0.
+  if (e.gauge->label_names().empty()) e.gauge->with(LabelValues{});
   return *e.gauge;
 }
 
@@ -105,6 +137,9 @@ HistogramFamily& Registry::histogram(std::string name, std::string help, std::ve
   e.type = MetricType::histogram;
   e.histogram = std::make_unique<HistogramFamily>(std::move(name), std::move(help), std::move(labels),
                                                   std::move(bounds));
+  assert(valid_names(e.histogram->name(), e.histogram->label_names()));
+  assert(std::is_sorted(e.histogram->bounds().begin(), e.histogram->bounds().end()));
+  if (e.histogram->label_names().empty()) e.histogram->with(LabelValues{});
   return *e.histogram;
 }
 
@@ -122,9 +157,15 @@ namespace {
 void append_number(std::string& out, double v) {
   if (std::isnan(v)) { out += "NaN"; return; }
   if (std::isinf(v)) { out += v > 0 ? "+Inf" : "-Inf"; return; }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  out += buf;
+  // Shortest text that reads back as the same double ("0.1", not "0.10000000000000001"),
+  // positional between 1e-4 and 1e21 like Go's client ("0.0001", not "1e-04"), so `le`
+  // labels match what other exporters and hand-written PromQL use.
+  char buf[400];
+  double mag = std::fabs(v);
+  auto fmt = (mag == 0 || (mag >= 1e-4 && mag < 1e21)) ? std::chars_format::fixed : std::chars_format::scientific;
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, fmt);
+  assert(ec == std::errc());
+  out.append(buf, end);
 }
 
 // name{a="x",b="y"[,extra]} — `extra` is a preformatted label such as le="0.5".

@@ -1,0 +1,255 @@
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+#include "observe/access_log.hpp"
+#include "observe/audit_log.hpp"
+#include "observe/log_sink.hpp"
+#include "observe/secret_scrubber.hpp"
+
+namespace gatehouse::observe {
+namespace {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+constexpr std::string_view kJwt =
+    "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLWJ5dGVz";
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/observe-test-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(Scrubber, RedactsBearerBasicAndJwts) {
+  EXPECT_EQ(scrub_secrets("Authorization: Bearer abc.def-ghi"), "Authorization: Bearer [redacted]");
+  EXPECT_EQ(scrub_secrets("basic dXNlcjpwYXNz"), "basic [redacted]");
+  EXPECT_EQ(scrub_secrets(std::string("token ") + std::string(kJwt) + " end"), "token [redacted-jwt] end");
+  EXPECT_EQ(scrub_secrets("Bearer " + std::string(kJwt)), "Bearer [redacted-jwt]");
+  EXPECT_EQ(scrub_secrets("/cb?code=1&access_token=s3cr3t&x=2"), "/cb?code=1&access_token=[redacted]&x=2");
+  EXPECT_EQ(scrub_secrets(R"({"client_secret":"hunter2"})"), R"({"client_secret":"[redacted]"})");
+  EXPECT_EQ(scrub_secrets("api_key=AKIA123 password: pw"), "api_key=[redacted] password: [redacted]");
+}
+
+TEST(Scrubber, LeavesOrdinaryTextAlone) {
+  for (const char* s : {"tools/call", "get_weather", "the basics of tokens", "eyJ", "Bearer", "", "a.b.c"})
+    EXPECT_EQ(scrub_secrets(s), s);
+}
+
+TEST(SessionTag, StableShortAndNotTheId) {
+  auto a = session_tag("session-123");
+  EXPECT_EQ(a.size(), 12u);
+  EXPECT_EQ(a, session_tag("session-123"));
+  EXPECT_NE(a, session_tag("session-124"));
+  EXPECT_EQ(a.find("session"), std::string::npos);
+  EXPECT_EQ(session_tag(""), "");
+  // SHA-256("abc") starts with ba7816bf8f01.
+  EXPECT_EQ(session_tag("abc"), "ba7816bf8f01");
+}
+
+AccessRecord full_record() {
+  AccessRecord r;
+  r.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'763'845'701'123));
+  r.route = "/mcp";
+  r.method = "POST";
+  r.mcp_method = "tools/call";
+  r.target = "weather";
+  r.tool = "get_forecast";
+  r.session = "abc";
+  r.principal = "alice@example.com";
+  r.decision = "allow";
+  r.rule = "cel:allow-weather";
+  r.status = 200;
+  r.latency_ms = 12.34567;
+  r.bytes_in = 120;
+  r.bytes_out = 2048;
+  r.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  r.remote = "127.0.0.1:51234";
+  r.headers = {{"User-Agent", "node"},
+               {"Authorization", "Bearer abc"},
+               {"Cookie", "sid=1"},
+               {"Mcp-Session-Id", "abc"},
+               {"X-Custom", "nope"},
+               {"Accept", "application/json, text/event-stream"}};
+  return r;
+}
+
+TEST(AccessLog, OneJsonLineFieldByField) {
+  AccessLog log(nullptr);
+  auto line = log.format(full_record());
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  auto o = json::parse(line).as_object();
+  EXPECT_EQ(o.at("ts"), "2025-11-22T21:08:21.123Z");
+  EXPECT_EQ(o.at("log"), "access");
+  EXPECT_EQ(o.at("route"), "/mcp");
+  EXPECT_EQ(o.at("method"), "POST");
+  EXPECT_EQ(o.at("mcp_method"), "tools/call");
+  EXPECT_EQ(o.at("target"), "weather");
+  EXPECT_EQ(o.at("tool"), "get_forecast");
+  EXPECT_EQ(o.at("session"), "ba7816bf8f01");
+  EXPECT_EQ(o.at("principal"), "alice@example.com");
+  EXPECT_EQ(o.at("decision"), "allow");
+  EXPECT_EQ(o.at("rule"), "cel:allow-weather");
+  EXPECT_EQ(o.at("status"), 200);
+  EXPECT_EQ(o.at("latency_ms"), 12.346);
+  EXPECT_EQ(o.at("bytes_in"), 120);
+  EXPECT_EQ(o.at("bytes_out"), 2048);
+  EXPECT_EQ(o.at("trace_id"), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(o.at("remote"), "127.0.0.1:51234");
+  EXPECT_FALSE(o.contains("error")) << "empty fields are left out";
+  auto& h = o.at("headers").as_object();
+  EXPECT_EQ(h.size(), 2u);
+  EXPECT_EQ(h.at("user-agent"), "node");
+  EXPECT_EQ(h.at("accept"), "application/json, text/event-stream");
+  EXPECT_EQ(line.find("Bearer"), std::string::npos);
+  EXPECT_EQ(line.find("sid=1"), std::string::npos);
+}
+
+TEST(AccessLog, CredentialHeadersRefusedEvenIfAllowListed) {
+  AccessLog log(nullptr, {.header_allow_list = {"Authorization", "cookie", "x-custom"}});
+  auto o = json::parse(log.format(full_record())).as_object();
+  auto& h = o.at("headers").as_object();
+  EXPECT_EQ(h.size(), 1u);
+  EXPECT_EQ(h.at("x-custom"), "nope");
+}
+
+TEST(AccessLog, ScrubsTokensInAnyFieldAndEscapes) {
+  AccessRecord r;
+  r.tool = std::string(kJwt);
+  r.error = "upstream said: Bearer xyz\n\"quoted\"";
+  r.principal = "eve\x01";
+  AccessLog log(nullptr);
+  auto line = log.format(r);
+  EXPECT_EQ(line.find('\n'), std::string::npos) << "a newline in a field cannot forge a log line";
+  auto o = json::parse(line).as_object();
+  EXPECT_EQ(o.at("tool"), "[redacted-jwt]");
+  EXPECT_EQ(o.at("error"), "upstream said: Bearer [redacted]\n\"quoted\"");
+  EXPECT_EQ(o.at("principal"), "eve\x01");
+  EXPECT_FALSE(o.contains("headers"));
+}
+
+TEST(AuditLog, DecisionRecordFieldByField) {
+  AuditRecord r;
+  r.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'763'845'701'005));
+  r.principal = "alice";
+  r.client = "agent-1";
+  r.action = "tools/call";
+  r.target = "files";
+  r.resource = "delete_file";
+  r.decision = "deny";
+  r.policy = "fga";
+  r.rule = "can_delete";
+  r.reason = "fga.no_relation";
+  r.session = "abc";
+  r.trace_id = "t1";
+  r.remote = "[::1]:4000";
+  r.details = {{"path", "/etc/passwd"}, {"token", "Bearer leaked"}};
+  AuditLog log(nullptr);
+  auto o = json::parse(log.format(r)).as_object();
+  EXPECT_EQ(o.at("ts"), "2025-11-22T21:08:21.005Z");
+  EXPECT_EQ(o.at("log"), "audit");
+  EXPECT_EQ(o.at("principal"), "alice");
+  EXPECT_EQ(o.at("client"), "agent-1");
+  EXPECT_EQ(o.at("action"), "tools/call");
+  EXPECT_EQ(o.at("target"), "files");
+  EXPECT_EQ(o.at("resource"), "delete_file");
+  EXPECT_EQ(o.at("decision"), "deny");
+  EXPECT_EQ(o.at("policy"), "fga");
+  EXPECT_EQ(o.at("rule"), "can_delete");
+  EXPECT_EQ(o.at("reason"), "fga.no_relation");
+  EXPECT_EQ(o.at("session"), "ba7816bf8f01");
+  EXPECT_EQ(o.at("trace_id"), "t1");
+  EXPECT_EQ(o.at("remote"), "[::1]:4000");
+  EXPECT_EQ(o.at("details").at("path"), "/etc/passwd");
+  EXPECT_EQ(o.at("details").at("token"), "Bearer [redacted]");
+  EXPECT_EQ(json::parse(log.format(AuditRecord{})).at("decision"), "") << "decision always present";
+}
+
+TEST(LogSink, AppendsLinesAndReopensAfterRotation) {
+  TempDir dir;
+  auto path = dir.path / "audit.log";
+  {
+    std::ofstream pre(path);
+    pre << "existing\n";
+  }
+  auto sink = LogSink::open(path.string());
+  ASSERT_TRUE(sink) << sink.error().message;
+  AuditLog audit(*sink);
+  audit.write({.principal = "a", .decision = "allow"});
+  fs::rename(path, dir.path / "audit.log.1");  // logrotate
+  audit.write({.principal = "b", .decision = "deny"});  // still into the moved file
+  ASSERT_TRUE((*sink)->reopen());
+  audit.write({.principal = "c", .decision = "allow"});
+  auto old_text = read_file(dir.path / "audit.log.1");
+  EXPECT_EQ(old_text.rfind("existing\n", 0), 0u) << "append, not truncate";
+  EXPECT_NE(old_text.find("\"principal\":\"a\""), std::string::npos);
+  EXPECT_NE(old_text.find("\"principal\":\"b\""), std::string::npos);
+  auto new_text = read_file(path);
+  EXPECT_NE(new_text.find("\"principal\":\"c\""), std::string::npos);
+  EXPECT_EQ(std::count(new_text.begin(), new_text.end(), '\n'), 1);
+  EXPECT_EQ((*sink)->write_errors(), 0u);
+}
+
+TEST(LogSink, OpenFailureIsAnError) {
+  auto sink = LogSink::open("/nonexistent-dir/x/audit.log");
+  ASSERT_FALSE(sink);
+  EXPECT_EQ(sink.error().code, Errc::invalid_config);
+  EXPECT_TRUE(LogSink::open("-"));
+}
+
+TEST(LogSink, ConcurrentLinesDoNotInterleave) {
+  TempDir dir;
+  auto sink = *LogSink::open((dir.path / "a.log").string());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      std::string line(500, static_cast<char>('a' + t));
+      for (int i = 0; i < 200; ++i) sink->write_line(line);
+    });
+  for (auto& th : threads) th.join();
+  std::ifstream in(dir.path / "a.log");
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    ASSERT_EQ(line.size(), 500u);
+    ASSERT_EQ(std::count(line.begin(), line.end(), line[0]), 500);
+  }
+  EXPECT_EQ(n, 800);
+}
+
+TEST(LogSink, ReopensOnSighup) {
+  TempDir dir;
+  auto path = dir.path / "access.log";
+  auto sink = *LogSink::open(path.string());
+  boost::asio::io_context io;
+  ReopenOnSighup reopen(io, {sink});
+  sink->write_line("one");
+  fs::rename(path, dir.path / "access.log.1");
+  ::raise(SIGHUP);
+  io.run_for(std::chrono::milliseconds(200));
+  sink->write_line("two");
+  EXPECT_EQ(read_file(dir.path / "access.log.1"), "one\n");
+  EXPECT_EQ(read_file(path), "two\n");
+  reopen.cancel();
+}
+
+}  // namespace
+}  // namespace gatehouse::observe

@@ -1,0 +1,78 @@
+// gatehouse-trace-sample: records the spans of one gateway request (server span from an
+// optional incoming traceparent, then authn, authz and an upstream client span) and
+// exports them over OTLP/HTTP JSON to a collector, as the gateway will.
+//   gatehouse-trace-sample --url http://127.0.0.1:P/v1/traces [--traceparent H]
+//                          [--tracestate H] [--ratio R] [--requests N]
+// Prints one JSON line: {"trace_ids":[...],"upstream_traceparent":"...","exported":N,"failed":N}
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "observe/otlp_exporter.hpp"
+
+using namespace gatehouse::observe;
+
+int main(int argc, char** argv) {
+  std::string url, traceparent, tracestate;
+  double ratio = 1.0;
+  int requests = 1;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string_view k = argv[i];
+    if (k == "--url") url = argv[i + 1];
+    else if (k == "--traceparent") traceparent = argv[i + 1];
+    else if (k == "--tracestate") tracestate = argv[i + 1];
+    else if (k == "--ratio") ratio = std::stod(argv[i + 1]);
+    else if (k == "--requests") requests = std::stoi(argv[i + 1]);
+  }
+  boost::asio::io_context io;
+  Tracer tracer({.sampler = {.ratio = ratio}, .queue_capacity = 4096, .batch_size = 8});
+  auto exporter = OtlpExporter::create(io.get_executor(), tracer,
+                                       {.url = url, .service_version = "0.1.0", .max_batch = 8,
+                                        .flush_interval = std::chrono::milliseconds(200)});
+  if (!exporter) {
+    std::cerr << exporter.error().message << "\n";
+    return 2;
+  }
+  (*exporter)->start();
+
+  std::string ids, upstream;
+  for (int r = 0; r < requests; ++r) {
+    auto request = tracer.start_server_span("POST /mcp", traceparent, tracestate);
+    request.set("http.request.method", "POST");
+    request.set("url.path", "/mcp");
+    request.set("mcp.method.name", "tools/call");
+    auto authn = tracer.start_child(request.context, "authenticate");
+    authn.set("gatehouse.authn.provider", "oidc");
+    authn.set("enduser.id", "alice");
+    tracer.end(std::move(authn));
+    auto authz = tracer.start_child(request.context, "authorize");
+    authz.set("gatehouse.authz.decision", "allow");
+    authz.set("gatehouse.authz.rule", "cel:allow-weather");
+    tracer.end(std::move(authz));
+    auto call = tracer.start_child(request.context, "tools/call get_forecast", SpanKind::client);
+    call.set("gatehouse.target", "weather");
+    call.set("gen_ai.tool.name", "get_forecast");
+    call.set("http.response.status_code", 200);
+    call.set("gatehouse.retried", false);
+    call.set("gatehouse.upstream.latency_ms", 12.5);
+    upstream = format_traceparent(call.context.traceparent());
+    tracer.end(std::move(call));
+    auto failed = tracer.start_child(request.context, "tools/call flaky", SpanKind::client);
+    failed.set_error("upstream timeout");
+    tracer.end(std::move(failed));
+    request.set("http.response.status_code", 200);
+    if (!ids.empty()) ids += ',';
+    ids += "\"" + to_hex(request.context.trace_id) + "\"";
+    tracer.end(std::move(request));
+  }
+  (*exporter)->stop();
+  io.run();  // the export loop sends what is queued and returns
+  std::cout << "{\"trace_ids\":[" << ids << "],\"upstream_traceparent\":\"" << upstream
+            << "\",\"exported\":" << (*exporter)->exported() << ",\"failed\":" << (*exporter)->failed()
+            << ",\"dropped\":" << tracer.dropped() << "}" << std::endl;
+  return (*exporter)->failed() == 0 ? 0 : 1;
+}
