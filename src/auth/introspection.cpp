@@ -44,6 +44,8 @@ Result<Identity> parse_introspection(std::string_view body, const IntrospectionC
   }
   auto id = identity_from_claims(std::move(o), config.claim_paths, "introspection");
   if (id.issuer.empty()) id.issuer = config.issuer;
+  // Client-credentials tokens often introspect without sub: the client is the principal.
+  if (id.subject.empty()) id.subject = id.client_id;
   return id;
 }
 

@@ -30,6 +30,7 @@ struct IntrospectionConfig {
 
 // active:false -> introspection.inactive; not JSON / no boolean active -> introspection.invalid;
 // exp passed -> jwt.expired; iss/aud checks as above. All Errc::unauthenticated.
+// Without sub (client-credentials tokens), the subject is the client_id.
 Result<Identity> parse_introspection(std::string_view body, const IntrospectionConfig& config, std::int64_t now);
 
 class Introspector {

@@ -191,6 +191,9 @@ TEST_F(Fixture, IntrospectionParsesCallsAndCaches) {
   EXPECT_EQ(parse(R"({"active":true,"aud":"https://elsewhere"})"), "jwt.bad_audience");
   EXPECT_EQ(parse(R"({"active":true,"aud":"https://gw/mcp","iss":"https://evil"})"), "jwt.bad_issuer");
   EXPECT_EQ(parse(R"({"active":true,"aud":"https://gw/mcp"})"), "ok");
+  auto machine = parse_introspection(R"({"active":true,"aud":"https://gw/mcp","client_id":"c9"})", c, kNow);
+  EXPECT_EQ(machine->subject, "c9");
+  EXPECT_EQ(machine->issuer, kIss);
 }
 
 }  // namespace

@@ -10,6 +10,10 @@
 //       (--token T | --token-file F | --stdin)
 // With --upstream, an accepted token also gets {"upstream": {"name","value"}} (or
 // "upstream_error"): the credential the gateway would present to the upstream.
+//   --introspect URL --introspect-client ID:SECRET: opaque tokens through RFC 7662 (with or
+//       without a JWT key source; JWT-shaped tokens go to the JWT path when one is given).
+//   The tokens go through RouteAuthenticator (the authn stage's API), resource = first --aud;
+//   a rejection also prints "status" and "www_authenticate".
 //   gatehouse-jwt-verify --prm RESOURCE --as ISSUER [--scopes a,b]
 //       prints the resource-server answers: {"metadata": RFC 9728 document, "path_suffixed",
 //       "root", "metadata_url", "challenge_401", "challenge_401_invalid", "challenge_403"}.
@@ -24,7 +28,7 @@
 #include <sstream>
 
 #include "auth/beast_fetch.hpp"
-#include "auth/jwt_authenticator.hpp"
+#include "auth/route_authenticator.hpp"
 #include "auth/resource_server.hpp"
 #include "auth/upstream_credentials.hpp"
 
@@ -53,23 +57,26 @@ std::optional<std::string> read_file(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-asio::awaitable<void> verify_one(const JwtAuthenticator& auth, UpstreamCredentials* upstream, std::string token,
+asio::awaitable<void> verify_one(const RouteAuthenticator& auth, UpstreamCredentials* upstream, std::string token,
                                  std::int64_t now, int& rc) {
-  auto r = co_await auth.authenticate(token, now);
+  auto r = co_await auth.authenticate("Bearer " + token, "", now);
   boost::json::object out;
-  if (r) {
-    out = (*r)->to_json();
+  if (r.ok()) {
+    out = r.identity->to_json();
     rc = 0;
     if (upstream) {
-      auto h = co_await upstream->header_for(**r, token, now);
+      auto h = co_await upstream->header_for(*r.identity, r.token, now);
       if (!h) out["upstream_error"] = log_reason(h.error());
       else if (*h) out["upstream"] = {{"name", (*h)->name}, {"value", (*h)->value}};
       out["upstream_requests"] = upstream->token_requests();
     }
   } else {
-    out["error"] = log_reason(r.error());
-    out["code"] = to_string(r.error().code);
-    out["message"] = r.error().message;
+    const auto& c = *r.challenge;
+    out["error"] = c.reason;
+    out["code"] = c.status == 401 ? "unauthenticated" : c.status == 403 ? "forbidden" : "unavailable";
+    out["status"] = c.status;
+    out["www_authenticate"] = c.www_authenticate;
+    out["message"] = c.message;
     rc = 1;
   }
   std::cout << boost::json::serialize(out) << std::endl;
@@ -94,7 +101,7 @@ int print_resource_server(const ProtectedResource& pr) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string jwks_file, jwks_url, token, token_file;
+  std::string jwks_file, jwks_url, token, token_file, introspect_url, introspect_client;
   bool discover = false, from_stdin = false, no_cache = false;
   std::optional<std::int64_t> now;
   long min_refetch_ms = 30000;
@@ -146,6 +153,8 @@ int main(int argc, char** argv) {
       else if (a == "--upstream-audience") up.audience = next();
       else if (a == "--upstream-resource") up.resource = next();
       else if (a == "--upstream-scope") up.scope = next();
+      else if (a == "--introspect") introspect_url = next();
+      else if (a == "--introspect-client") introspect_client = next();
       else if (a == "--prm") prm.resource = next();
       else if (a == "--as") prm.authorization_servers.push_back(next());
       else if (a == "--scopes") prm.scopes_supported = split_commas(next());
@@ -158,9 +167,10 @@ int main(int argc, char** argv) {
     }
   }
   if (!prm.resource.empty()) return print_resource_server(prm);
-  auto validator = Validator::create(cfg);
-  if (!validator) return usage(validator.error().message);
-
+  if (cfg.audiences.empty()) return usage("--aud is required (the first one is the resource URL)");
+  RouteAuthConfig route;
+  route.resource.resource = cfg.audiences.front();
+  route.resource.authorization_servers = {cfg.issuer};
   std::shared_ptr<JwksCache> keys;
   if (!jwks_file.empty()) {
     auto text = read_file(jwks_file);
@@ -174,12 +184,28 @@ int main(int argc, char** argv) {
     o.issuer = cfg.issuer;
     o.min_refetch_interval = std::chrono::milliseconds(min_refetch_ms);
     keys = std::make_shared<JwksCache>(make_beast_fetch(), o);
-  } else {
-    return usage("one of --jwks, --jwks-url, --discover is required");
   }
-  std::vector<JwtProvider> providers;
-  providers.push_back(JwtProvider{std::move(*validator), keys});
-  JwtAuthenticator auth(std::move(providers), no_cache ? nullptr : std::make_shared<TokenCache>(1000));
+  if (keys) {
+    auto validator = Validator::create(cfg);
+    if (!validator) return usage(validator.error().message);
+    route.jwt.push_back(JwtProvider{std::move(*validator), keys});
+  }
+  if (!introspect_url.empty()) {
+    IntrospectionConfig ic;
+    ic.endpoint = introspect_url;
+    auto colon = introspect_client.find(':');
+    ic.client_id = introspect_client.substr(0, colon);
+    if (colon != std::string::npos) ic.client_secret = introspect_client.substr(colon + 1);
+    ic.issuer = cfg.issuer;
+    ic.audiences = cfg.audiences;
+    ic.claim_paths = cfg.claim_paths;
+    if (no_cache) ic.cache_entries = 0;
+    route.introspection = std::make_shared<Introspector>(make_beast_fetch(), ic);
+  }
+  if (!keys && !route.introspection) return usage("one of --jwks, --jwks-url, --discover, --introspect is required");
+  auto built = RouteAuthenticator::create(std::move(route), no_cache ? nullptr : std::make_shared<TokenCache>(1000));
+  if (!built) return usage(built.error().message);
+  const RouteAuthenticator& auth = **built;
 
   std::unique_ptr<UpstreamCredentials> upstream;
   if (up.kind != UpstreamAuthKind::none) upstream = std::make_unique<UpstreamCredentials>(make_beast_fetch(), up);

@@ -151,7 +151,9 @@ test('rejects a missing at+jwt typ and missing required claims when configured',
 test('rejects oversized and garbage tokens', async () => {
   await expectReject(await mint('ES256', { claims: { pad: 'x'.repeat(17 * 1024) } }), 'jwt.too_large');
   for (const garbage of ['x', 'a.b', 'a.b.c', '...', 'e30.e30.e30', `${b64({ alg: 'RS256' })}.${b64('[]')}.${b64('s')}`,
-    `${b64({ alg: 'RS256' })}.${b64({})}.${b64('s')}.${b64('s')}.${b64('s')}`, 'Zm9v+/==.e30.e30']) {
+    `${b64({ alg: 'RS256' })}.${b64({})}.${b64('s')}.${b64('s')}.${b64('s')}`, 'Zm9v+/.e30.e30']) {
     await expectReject(garbage, 'jwt.malformed');
   }
+  // Not even a bearer credential (RFC 6750 token68 syntax): rejected before JWT parsing.
+  await expectReject('Zm9v+/==.e30.e30', 'bearer.malformed');
 });

@@ -155,3 +155,39 @@ test('upstream credentials: the gateway\'s own client credentials, fetched once'
   assert.equal(second.upstream.value, first.upstream.value);
   assert.equal(second.upstream_requests, 1);
 });
+
+test('opaque tokens: RFC 7662 introspection at the same AS, cached, inactive rejected', async () => {
+  const OPAQUE = 'http://127.0.0.1:18082/opaque';
+  const opaque = await as.clientCredentialsToken({ resource: OPAQUE });
+  assert.equal(opaque.split('.').length, 1, 'an opaque token');
+  const intro = ['--introspect', `${as.issuer}/token/introspection`, '--introspect-client', 'gatehouse:gatehouse-secret',
+    '--iss', as.issuer, '--aud', OPAQUE];
+  const { code, out } = await verify([...intro, '--token', opaque]);
+  assert.equal(code, 0, JSON.stringify(out));
+  assert.equal(out.method, 'introspection');
+  assert.equal(out.subject, 'machine');
+  assert.equal(out.client_id, 'machine');
+  assert.deepEqual(out.scopes, ['tools:read', 'tools:call']);
+  // For another resource the same token is not accepted (audience).
+  const other = await verify(['--introspect', `${as.issuer}/token/introspection`, '--introspect-client',
+    'gatehouse:gatehouse-secret', '--iss', as.issuer, '--aud', 'http://127.0.0.1:18083/else', '--token', opaque]);
+  assert.equal(other.out.error, 'jwt.bad_audience');
+  // Unknown token: inactive, 401 invalid_token.
+  const unknown = await verify([...intro, '--token', 'not-issued-by-this-as']);
+  assert.equal(unknown.out.error, 'introspection.inactive');
+  assert.equal(unknown.out.status, 401);
+  assert.match(unknown.out.www_authenticate, /^Bearer error="invalid_token"/);
+  // Wrong gateway credentials at the AS: the AS refuses, we answer 503 (not the client's fault).
+  const badClient = await verify(['--introspect', `${as.issuer}/token/introspection`, '--introspect-client',
+    'gatehouse:wrong', '--iss', as.issuer, '--aud', OPAQUE, '--token', opaque]);
+  assert.equal(badClient.out.status, 503);
+  // Cached: with the AS stopped, a long-lived verifier still accepts what it introspected.
+  const lived = startVerifier(intro);
+  verifiers.push(lived);
+  assert.equal((await lived.check(opaque)).client_id, 'machine');
+  await as.stop();
+  assert.equal((await lived.check(opaque)).client_id, 'machine');
+  const down = await lived.check('another-opaque-token');
+  assert.equal(down.status, 503);
+  await as.restart();
+});

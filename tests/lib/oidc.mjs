@@ -87,6 +87,7 @@ async function tokenExchange(ctx, state, issuer, counters) {
  *   keys            private JWKs used to sign (default: one fresh RS256 key)
  *   clients         extra static clients
  *   autoLoginSubject  account id used when an authorization request needs a login
+ *   opaqueResource  a resource that gets opaque access tokens (for introspection tests)
  *   exchangeAudiences  audiences the `gatehouse` client (secret gatehouse-secret) may obtain
  *                      by RFC 8693 token exchange
  * Static clients: `machine`/machine-secret (client_credentials) and `gatehouse`/gatehouse-secret
@@ -121,6 +122,8 @@ export async function startOidcProvider(options = {}) {
     autoLoginSubject: options.autoLoginSubject ?? 'alice',
     // RFC 8693: audiences the `gatehouse` client may exchange caller tokens for.
     exchangeAudiences: options.exchangeAudiences ?? ['http://127.0.0.1:18081/upstream'],
+    // A second resource whose tokens are opaque (RFC 7662 introspection at /token/introspection).
+    opaqueResource: options.opaqueResource ?? 'http://127.0.0.1:18082/opaque',
   };
   const counters = { tokenExchange: 0, clientCredentials: 0 };
   if (!state.resource) throw new Error('startOidcProvider: resource is required');
@@ -146,6 +149,9 @@ export async function startOidcProvider(options = {}) {
           defaultResource: async () => state.resource,
           useGrantedResource: async () => true,
           getResourceServerInfo: async (_ctx, resourceIndicator) => {
+            if (resourceIndicator === state.opaqueResource) {
+              return { scope: state.scopes, audience: resourceIndicator, accessTokenTTL: 600, accessTokenFormat: 'opaque' };
+            }
             if (resourceIndicator !== state.resource) throw new Provider.errors.InvalidTarget();
             return {
               scope: state.scopes,
