@@ -34,11 +34,21 @@ std::shared_ptr<const JwkSet> JwksCache::current() const {
 }
 
 asio::awaitable<std::shared_ptr<const JwkSet>> JwksCache::keys_for(std::string kid) {
+  auto knows = [&](const JwkSet& set) { return kid.empty() ? !set.keys.empty() : set.has_kid(kid); };
   {
     std::lock_guard lock(mutex_);
-    bool known = kid.empty() ? !keys_->keys.empty() : keys_->has_kid(kid);
-    if (known || fixed_) co_return keys_;
-    if (last_attempt_ && now() - *last_attempt_ < options_.min_refetch_interval) co_return keys_;
+    if (knows(*keys_) || fixed_) co_return keys_;
+    if (in_flight_ == 0 && last_attempt_ && now() - *last_attempt_ < options_.min_refetch_interval) co_return keys_;
+  }
+  if (in_flight_ > 0) {
+    // Another request is fetching: wait for its outcome instead of failing now.
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    auto deadline = std::chrono::steady_clock::now() + options_.wait_for_fetch;
+    while (in_flight_ > 0 && std::chrono::steady_clock::now() < deadline) {
+      timer.expires_after(std::chrono::milliseconds(10));
+      (void)co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    co_return current();
   }
   (void)co_await refresh();
   co_return current();
@@ -64,6 +74,11 @@ asio::awaitable<Status> JwksCache::refresh() {
     std::lock_guard lock(mutex_);
     last_attempt_ = now();
   }
+  ++in_flight_;
+  struct Done {
+    std::atomic<int>& n;
+    ~Done() { --n; }
+  } done{in_flight_};
   ++fetches_;
   auto outcome = [&]() -> asio::awaitable<Result<JwkSet>> {
     auto uri = co_await resolve_jwks_uri();

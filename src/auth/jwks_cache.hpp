@@ -26,6 +26,9 @@ struct JwksCacheOptions {
   std::chrono::milliseconds min_refetch_interval{std::chrono::seconds(30)};
   std::chrono::milliseconds refresh_interval{std::chrono::minutes(5)};
   std::function<std::chrono::steady_clock::time_point()> clock;  // tests inject one
+  // A request that finds a fetch already running waits for it this long (polling), so a
+  // burst of tokens with a new kid right after rotation is not rejected while one fetch runs.
+  std::chrono::milliseconds wait_for_fetch{std::chrono::seconds(3)};
 };
 
 class JwksCache : public std::enable_shared_from_this<JwksCache> {
@@ -66,6 +69,7 @@ class JwksCache : public std::enable_shared_from_this<JwksCache> {
   std::optional<std::chrono::steady_clock::time_point> last_attempt_;
   std::string discovered_jwks_uri_;
   std::atomic<bool> stopped_{false};
+  std::atomic<int> in_flight_{0};
   std::atomic<std::size_t> fetches_{0};
   std::atomic<std::size_t> failures_{0};
 };

@@ -5,6 +5,10 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 #include <map>
 
@@ -79,6 +83,35 @@ TEST_F(Fixture, DiscoversFetchesAndRefetchesUnknownKidAtBoundedRate) {
   EXPECT_EQ(net.count(kJwksUrl), 2u);
   // Discovery happened once.
   EXPECT_EQ(net.count(kIss + "/.well-known/openid-configuration"), 1u);
+}
+
+TEST_F(Fixture, ConcurrentUnknownKidsShareOneFetch) {
+  auto cache = make_cache();
+  ASSERT_TRUE(run(cache->refresh()).ok());
+  serve({&key_a, &key_b});
+  clock += std::chrono::minutes(1);
+  // A slow JWKS endpoint: 50 ms per answer.
+  auto inner = net.fetch();
+  JwksCacheOptions o;
+  o.issuer = kIss;
+  o.clock = [this] { return clock; };
+  auto slow_cache = std::make_shared<JwksCache>(
+      [inner](HttpRequest req) -> asio::awaitable<Result<HttpResponse>> {
+        asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(50));
+        co_await t.async_wait(asio::use_awaitable);
+        co_return co_await inner(std::move(req));
+      },
+      o);
+  asio::io_context io;
+  int found = 0;
+  for (int i = 0; i < 5; ++i)
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      auto keys = co_await slow_cache->keys_for("b");
+      found += keys->has_kid("b");
+    }, asio::detached);
+  io.run();
+  EXPECT_EQ(found, 5);
+  EXPECT_EQ(slow_cache->fetch_count(), 1u);
 }
 
 TEST_F(Fixture, KeepsKeysWhenTheServerIsDown) {
