@@ -1,11 +1,14 @@
 // Fuzz target: every parser of untrusted auth input on the same bytes. The token path runs
 // parse -> header rules -> signature (RSA and EC keys, so r||s conversion is reached) ->
-// claims; the same bytes also go through the JWKS, introspection and Authorization parsers.
+// claims; the same bytes also go through the JWKS, introspection, Authorization, SPIFFE ID
+// and forwarded-header parsers.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "auth/introspection.hpp"
+#include "auth/peer_certificate.hpp"
+#include "auth/public_url.hpp"
 #include "auth/resource_server.hpp"
 #include "auth/test_keys.hpp"
 #include "auth/validator.hpp"
@@ -50,5 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)parse_jwks(input);
   (void)parse_introspection(input, setup.introspection, 1'800'000'000);
   (void)bearer_token(input);
+  (void)parse_spiffe_id(input);
+  static const PublicUrlPolicy policy{"", {"10.0.0.0/8"}};
+  (void)public_resource_url(policy, RequestOrigin{"10.0.0.1", false, input, input, input, input}, "/mcp");
   return 0;
 }
