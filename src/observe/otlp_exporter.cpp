@@ -77,11 +77,12 @@ std::string encode_otlp_json(const std::vector<Span>& spans, const OtlpOptions& 
 }
 
 struct OtlpExporter::Impl {
-  Impl(asio::any_io_executor ex, Tracer& t, OtlpOptions o, net::ParsedUrl u)
-      : executor(ex), tracer(t), options(std::move(o)), url(std::move(u)), timer(ex),
+  Impl(asio::any_io_executor ex, std::shared_ptr<Tracer> t, OtlpOptions o, net::ParsedUrl u)
+      : executor(ex), tracer_owner(std::move(t)), tracer(*tracer_owner), options(std::move(o)), url(std::move(u)), timer(ex),
         client(ex, net::ClientOptions{.connect_timeout = options.timeout, .timeout = options.timeout}) {}
 
   asio::any_io_executor executor;
+  std::shared_ptr<Tracer> tracer_owner;
   Tracer& tracer;
   OtlpOptions options;
   net::ParsedUrl url;
@@ -131,16 +132,18 @@ struct OtlpExporter::Impl {
       co_await self->timer.async_wait(asio::as_tuple(asio::use_awaitable));
       co_await self->drain();
     }
+    // stop() may have come before the first wait: what was queued still goes out.
+    co_await self->drain();
     self->running = false;
   }
 };
 
-Result<std::unique_ptr<OtlpExporter>> OtlpExporter::create(asio::any_io_executor executor, Tracer& tracer,
-                                                           OtlpOptions options) {
+Result<std::unique_ptr<OtlpExporter>> OtlpExporter::create(asio::any_io_executor executor,
+                                                           std::shared_ptr<Tracer> tracer, OtlpOptions options) {
   auto url = net::parse_http_url(options.url);
   if (!url) return fail(Errc::invalid_config, "otlp: " + url.error().message, "otlp.bad_url");
   if (options.max_batch == 0) options.max_batch = 1;
-  auto impl = std::make_shared<Impl>(executor, tracer, std::move(options), std::move(*url));
+  auto impl = std::make_shared<Impl>(executor, std::move(tracer), std::move(options), std::move(*url));
   return std::unique_ptr<OtlpExporter>(new OtlpExporter(std::move(impl)));
 }
 

@@ -38,9 +38,10 @@ std::string encode_otlp_json(const std::vector<Span>& spans, const OtlpOptions& 
 
 class OtlpExporter {
  public:
-  // Validates the URL (Errc::invalid_config). The exporter only runs on `executor`.
-  static Result<std::unique_ptr<OtlpExporter>> create(boost::asio::any_io_executor executor, Tracer& tracer,
-                                                      OtlpOptions options);
+  // Validates the URL (Errc::invalid_config). The exporter only runs on `executor`; it
+  // shares the tracer because its loop may outlive this object until the executor runs it.
+  static Result<std::unique_ptr<OtlpExporter>> create(boost::asio::any_io_executor executor,
+                                                      std::shared_ptr<Tracer> tracer, OtlpOptions options);
   ~OtlpExporter();
 
   // Starts the export loop; stop() (or the io_context stopping) ends it. Both are called

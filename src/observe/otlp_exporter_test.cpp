@@ -84,9 +84,9 @@ TEST(OtlpJson, RootSpanHasNoParentAndUnsetStatus) {
 
 TEST(OtlpExporter, RejectsBadUrl) {
   asio::io_context io;
-  Tracer tracer;
-  EXPECT_FALSE(OtlpExporter::create(io.get_executor(), tracer, {.url = "ftp://x/v1/traces"}));
-  EXPECT_FALSE(OtlpExporter::create(io.get_executor(), tracer, {.url = ""}));
+  auto tracer_ptr = std::make_shared<Tracer>();
+  EXPECT_FALSE(OtlpExporter::create(io.get_executor(), tracer_ptr, {.url = "ftp://x/v1/traces"}));
+  EXPECT_FALSE(OtlpExporter::create(io.get_executor(), tracer_ptr, {.url = ""}));
 }
 
 // A collector on loopback that records what it receives.
@@ -120,8 +120,9 @@ TEST(OtlpExporter, BatchesBySizeAndByTime) {
   Collector collector(io);
   Registry reg;
   auto& exported_metric = reg.counter("e_total", "e", {"outcome"});
-  Tracer tracer({.queue_capacity = 100, .batch_size = 4});
-  auto exporter = OtlpExporter::create(io.get_executor(), tracer,
+  auto tracer_ptr = std::make_shared<Tracer>(TracerOptions{.queue_capacity = 100, .batch_size = 4});
+  Tracer& tracer = *tracer_ptr;
+  auto exporter = OtlpExporter::create(io.get_executor(), tracer_ptr,
                                        {.url = collector.url(), .max_batch = 4,
                                         .flush_interval = std::chrono::milliseconds(300),
                                         .exported_metric = &exported_metric});
@@ -154,8 +155,9 @@ TEST(OtlpExporter, CollectorErrorsDropAndCount) {
   asio::io_context io;
   Collector collector(io);
   collector.status = 503;
-  Tracer tracer;
-  auto exporter = OtlpExporter::create(io.get_executor(), tracer,
+  auto tracer_ptr = std::make_shared<Tracer>();
+  Tracer& tracer = *tracer_ptr;
+  auto exporter = OtlpExporter::create(io.get_executor(), tracer_ptr,
                                        {.url = collector.url(), .flush_interval = std::chrono::milliseconds(50)});
   ASSERT_TRUE(exporter);
   (*exporter)->start();
@@ -176,8 +178,9 @@ TEST(OtlpExporter, DeadCollectorNeverBlocksRecording) {
     asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
     port = a.local_endpoint().port();
   }
-  Tracer tracer({.queue_capacity = 10, .batch_size = 5});
-  auto exporter = OtlpExporter::create(io.get_executor(), tracer,
+  auto tracer_ptr = std::make_shared<Tracer>(TracerOptions{.queue_capacity = 10, .batch_size = 5});
+  Tracer& tracer = *tracer_ptr;
+  auto exporter = OtlpExporter::create(io.get_executor(), tracer_ptr,
                                        {.url = "http://127.0.0.1:" + std::to_string(port) + "/v1/traces",
                                         .flush_interval = std::chrono::milliseconds(20),
                                         .timeout = std::chrono::milliseconds(200)});
@@ -198,8 +201,9 @@ TEST(OtlpExporter, DeadCollectorNeverBlocksRecording) {
 TEST(OtlpExporter, StopSendsWhatIsQueued) {
   asio::io_context io;
   Collector collector(io);
-  Tracer tracer;
-  auto exporter = OtlpExporter::create(io.get_executor(), tracer,
+  auto tracer_ptr = std::make_shared<Tracer>();
+  Tracer& tracer = *tracer_ptr;
+  auto exporter = OtlpExporter::create(io.get_executor(), tracer_ptr,
                                        {.url = collector.url(), .flush_interval = std::chrono::seconds(60)});
   ASSERT_TRUE(exporter);
   (*exporter)->start();
@@ -208,6 +212,24 @@ TEST(OtlpExporter, StopSendsWhatIsQueued) {
   (*exporter)->stop();
   io.run_for(std::chrono::milliseconds(300));
   EXPECT_EQ((*exporter)->exported(), 1u);
+  collector.server->stop();
+}
+
+TEST(OtlpExporter, LoopOutlivesTheExporterObjectSafely) {
+  asio::io_context io;
+  Collector collector(io);
+  auto tracer = std::make_shared<Tracer>();
+  {
+    auto exporter = OtlpExporter::create(io.get_executor(), tracer, {.url = collector.url()});
+    ASSERT_TRUE(exporter);
+    (*exporter)->start();
+    tracer->end(tracer->start_server_span("queued before destruction", "", ""));
+  }  // destroyed before the io_context ever ran its loop
+  tracer.reset();
+  io.run_for(std::chrono::milliseconds(300));
+  std::lock_guard lock(collector.mutex);
+  ASSERT_EQ(collector.bodies.size(), 1u) << "stop on destruction still flushes";
+  EXPECT_NE(collector.bodies[0].find("queued before destruction"), std::string::npos);
   collector.server->stop();
 }
 

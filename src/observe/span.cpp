@@ -64,7 +64,7 @@ Span Tracer::start_child(const SpanContext& parent, std::string name, SpanKind k
 }
 
 void Tracer::end(Span span) {
-  if (!span.context.sampled) return;
+  if (!span.context.sampled || !options_.record) return;
   if (span.end_ns == 0) span.end_ns = unix_now_ns();
   std::function<void()> notify;
   {

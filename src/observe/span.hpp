@@ -87,6 +87,9 @@ struct TracerOptions {
   std::size_t queue_capacity = 2048;  // finished spans waiting for export
   std::size_t batch_size = 512;       // on_batch_ready fires when this many are queued
   Counter* dropped_metric = nullptr;  // optional: e.g. spans_dropped{reason="queue_full"}
+  // false: no exporter. Ids and sampling flags are still made and propagated upstream (the
+  // caller's decision passes through), but ended spans are discarded.
+  bool record = true;
 };
 
 class Tracer {

@@ -29,8 +29,9 @@ int main(int argc, char** argv) {
     else if (k == "--requests") requests = std::stoi(argv[i + 1]);
   }
   boost::asio::io_context io;
-  Tracer tracer({.sampler = {.ratio = ratio}, .queue_capacity = 4096, .batch_size = 8});
-  auto exporter = OtlpExporter::create(io.get_executor(), tracer,
+  auto tracer_ptr = std::make_shared<Tracer>(TracerOptions{.sampler = {.ratio = ratio}, .queue_capacity = 4096, .batch_size = 8});
+  Tracer& tracer = *tracer_ptr;
+  auto exporter = OtlpExporter::create(io.get_executor(), tracer_ptr,
                                        {.url = url, .service_version = "0.1.0", .max_batch = 8,
                                         .flush_interval = std::chrono::milliseconds(200)});
   if (!exporter) {
