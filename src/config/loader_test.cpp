@@ -1,0 +1,366 @@
+#include "config/loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <map>
+
+namespace gatehouse::config {
+namespace {
+
+EnvLookup env_of(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+Result<Config> load(std::string_view yaml, std::map<std::string, std::string> vars = {}) {
+  return load_string(yaml, "/etc/gh/gw.yaml", env_of(std::move(vars)));
+}
+
+// The error text for a file that must be rejected.
+std::string errors(std::string_view yaml, std::map<std::string, std::string> vars = {}) {
+  auto r = load(yaml, std::move(vars));
+  if (r) return "<accepted>";
+  EXPECT_EQ(r.error().code, Errc::invalid_config);
+  return r.error().message;
+}
+
+constexpr std::string_view kMinimal = R"(listeners:
+  - name: main
+    port: 8080
+routes:
+  - name: tools
+    listener: main
+    path: /mcp
+    backend: tools
+backends:
+  - name: tools
+    targets:
+      - name: echo
+        http: { url: http://127.0.0.1:9101/mcp }
+)";
+
+TEST(LoaderTest, MinimalConfigGetsDefaults) {
+  auto r = load(kMinimal);
+  ASSERT_TRUE(r) << r.error().message;
+  const Config& c = *r;
+  EXPECT_EQ(c.source, "/etc/gh/gw.yaml");
+  EXPECT_EQ(c.base_dir, "/etc/gh");
+  ASSERT_EQ(c.listeners.size(), 1u);
+  EXPECT_EQ(c.listeners[0].address, "127.0.0.1");
+  EXPECT_EQ(c.listeners[0].port, 8080);
+  EXPECT_EQ(c.listeners[0].pos.line, 2);
+  EXPECT_EQ(c.routes[0].path, "/mcp");
+  EXPECT_FALSE(c.routes[0].auth);
+  EXPECT_FALSE(c.routes[0].policy);
+  EXPECT_EQ(c.backends[0].prefix, PrefixMode::automatic);
+  EXPECT_EQ(c.backends[0].failure, FailureMode::open);
+  EXPECT_EQ(c.backends[0].targets[0].timeout, std::chrono::seconds(30));
+  EXPECT_EQ(std::get<HttpTarget>(c.backends[0].targets[0].transport).url, "http://127.0.0.1:9101/mcp");
+  EXPECT_TRUE(c.sessions.key.empty());
+  EXPECT_EQ(c.sessions.ttl, std::chrono::hours(24));
+  EXPECT_FALSE(c.admin);
+  EXPECT_FALSE(c.redis);
+  EXPECT_EQ(c.limits.max_body, 4u * 1024 * 1024);
+  EXPECT_EQ(c.log.level, Log::Level::info);
+  EXPECT_EQ(c.find_backend("tools"), &c.backends[0]);
+  EXPECT_EQ(c.find_listener("nope"), nullptr);
+}
+
+TEST(LoaderTest, ReferenceExampleLoadsWithEveryField) {
+  std::string path = std::string(GATEHOUSE_SOURCE_DIR) + "/examples/config-reference.yaml";
+  ::unsetenv("GATEHOUSE_SESSION_KEY");
+  auto r = load_file(path);
+  ASSERT_TRUE(r) << r.error().message;
+  const Config& c = *r;
+  std::string dir = std::string(GATEHOUSE_SOURCE_DIR) + "/examples";
+  ASSERT_TRUE(c.listeners[0].tls);
+  EXPECT_EQ(c.listeners[0].tls->cert, dir + "/path.pem");
+  EXPECT_EQ(c.listeners[0].tls->client_ca, dir + "/ca.pem");
+  const Route& route = c.routes[0];
+  EXPECT_EQ(route.public_url, "http://127.0.0.1:8080/mcp");
+  ASSERT_TRUE(route.auth);
+  EXPECT_EQ(route.auth->scopes, std::vector<std::string>{"mcp:tools"});
+  ASSERT_EQ(route.auth->providers.size(), 2u);
+  const ProviderSpec& idp = route.auth->providers[0];
+  EXPECT_EQ(idp.kind, ProviderSpec::Kind::jwt);
+  EXPECT_EQ(idp.issuer, "http://127.0.0.1:4444");
+  EXPECT_EQ(idp.algorithms, (std::vector<std::string>{"RS256", "ES256"}));
+  EXPECT_EQ(idp.clock_skew, std::chrono::seconds(60));
+  EXPECT_EQ(idp.claims.scopes, "scope");
+  const ProviderSpec& keys = route.auth->providers[1];
+  EXPECT_EQ(keys.kind, ProviderSpec::Kind::api_keys);
+  ASSERT_EQ(keys.api_keys.size(), 1u);
+  EXPECT_EQ(keys.api_keys[0].name, "ci");
+  EXPECT_EQ(keys.api_keys[0].roles, std::vector<std::string>{"admin"});
+  ASSERT_TRUE(route.policy);
+  EXPECT_EQ(route.policy->hidden, PolicySpec::Hidden::unknown);
+  ASSERT_EQ(route.policy->allow.size(), 2u);
+  const Expr& when = route.policy->allow[1].when;
+  EXPECT_EQ(when.source, R"("user" in identity.roles && mcp.tool == "get_time")");
+  EXPECT_EQ(when.pos.file, path);
+  EXPECT_EQ(when.pos.line, 57);
+  EXPECT_EQ(when.pos.column, 43);  // the opening quote
+  EXPECT_TRUE(when.quoted);
+  EXPECT_EQ(when.at(0).column, 44);
+  ASSERT_TRUE(route.fga);
+  EXPECT_EQ(route.fga->model_file, dir + "/model.fga");
+  EXPECT_EQ(route.fga->store.kind, FgaStore::Kind::sqlite);
+  EXPECT_EQ(route.fga->store.path, dir + "/fga.db");
+  EXPECT_EQ(route.fga->check.object.source, "tool:{mcp.target}/{mcp.tool}");
+  ASSERT_EQ(route.rate_limits.size(), 1u);
+  EXPECT_EQ(route.rate_limits[0].rate.tokens, 10u);
+  EXPECT_EQ(route.rate_limits[0].rate.per, std::chrono::seconds(1));
+  EXPECT_EQ(route.rate_limits[0].burst, 20u);
+  EXPECT_EQ(route.rate_limits[0].key.source, "identity.subject");
+  ASSERT_TRUE(route.cors);
+  EXPECT_EQ(route.cors->max_age, std::chrono::minutes(10));
+  const Backend& b = c.backends[0];
+  ASSERT_EQ(b.targets.size(), 3u);
+  const auto& http = std::get<HttpTarget>(b.targets[0].transport);
+  EXPECT_EQ(http.headers, (StringPairs{{"X-Team", "a"}}));
+  const auto& stdio = std::get<StdioTarget>(b.targets[1].transport);
+  EXPECT_EQ(stdio.command, dir + "/build/examples/time/gatehouse-time");
+  EXPECT_EQ(stdio.args, std::vector<std::string>{"--stdio"});
+  EXPECT_EQ(std::get<SseTarget>(b.targets[2].transport).url, "http://127.0.0.1:9103/sse");
+  EXPECT_EQ(b.upstream_auth.mode, UpstreamAuth::Mode::strip);
+  ASSERT_TRUE(c.redis);
+  EXPECT_EQ(c.redis->url, "redis://127.0.0.1:6379");
+  ASSERT_TRUE(c.admin);
+  EXPECT_EQ(c.admin->port, 9901);
+  EXPECT_EQ(c.limits.max_header, 16u * 1024);
+  EXPECT_TRUE(c.log.access);
+}
+
+TEST(LoaderTest, QuickstartLoads) {
+  auto r = load_file(std::string(GATEHOUSE_SOURCE_DIR) + "/examples/quickstart.yaml");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->backends[0].targets.size(), 2u);
+}
+
+TEST(LoaderTest, UnknownKeysWithDidYouMean) {
+  std::string yaml(kMinimal);
+  yaml.replace(yaml.find("    port: 8080"), 14, "    prot: 8080");
+  EXPECT_EQ(errors(yaml),
+            "/etc/gh/gw.yaml:2:5: listeners[0].port: missing required field\n"
+            "/etc/gh/gw.yaml:3:5: listeners[0].prot: unknown field \"prot\" (did you mean \"port\"?)");
+  EXPECT_EQ(errors(std::string(kMinimal) + "sesions: {}\n"),
+            "/etc/gh/gw.yaml:14:1: sesions: unknown field \"sesions\" (did you mean \"sessions\"?)");
+  EXPECT_EQ(errors(std::string(kMinimal) + "zzz: 1\n"), "/etc/gh/gw.yaml:14:1: zzz: unknown field \"zzz\"");
+}
+
+TEST(LoaderTest, DanglingReferences) {
+  std::string yaml(kMinimal);
+  yaml.replace(yaml.find("backend: tools"), 14, "backend: tols");
+  yaml.replace(yaml.find("listener: main"), 14, "listener: man");
+  EXPECT_EQ(errors(yaml),
+            "/etc/gh/gw.yaml:6:15: routes[0].listener: unknown listener \"man\" (did you mean \"main\"?)\n"
+            "/etc/gh/gw.yaml:8:14: routes[0].backend: unknown backend \"tols\" (did you mean \"tools\"?)");
+}
+
+TEST(LoaderTest, WrongTypesAndMissingFields) {
+  EXPECT_EQ(errors("listeners: main\nroutes: []\nbackends: {}\n"),
+            "/etc/gh/gw.yaml:1:12: listeners: expected a list\n"
+            "/etc/gh/gw.yaml:2:9: routes: at least one route is required\n"
+            "/etc/gh/gw.yaml:3:11: backends: expected a list");
+  EXPECT_EQ(errors("- a\n- b\n"), "/etc/gh/gw.yaml:1:1: expected a mapping, got a list");
+  EXPECT_EQ(errors(""), "/etc/gh/gw.yaml: the file is empty");
+  std::string yaml(kMinimal);
+  yaml.replace(yaml.find("port: 8080"), 10, "port: [1]");
+  yaml.replace(yaml.find("    path: /mcp\n"), 15, "");
+  EXPECT_EQ(errors(yaml),
+            "/etc/gh/gw.yaml:3:11: listeners[0].port: expected a single value, got a list\n"
+            "/etc/gh/gw.yaml:5:5: routes[0].path: missing required field");
+}
+
+TEST(LoaderTest, YamlSyntaxErrorHasPosition) {
+  EXPECT_EQ(errors("listeners:\n  - name: [main\n"), "/etc/gh/gw.yaml:3:1: YAML: end of sequence flow not found");
+  auto e = errors("a: b\n  c: d\n");
+  EXPECT_EQ(e.rfind("/etc/gh/gw.yaml:2:", 0), 0u) << e;
+}
+
+TEST(LoaderTest, DuplicateNamesAndKeys) {
+  std::string yaml(kMinimal);
+  yaml += R"(  - name: tools
+    targets:
+      - name: a
+        stdio: { command: a }
+      - name: a
+        stdio: { command: b }
+)";
+  EXPECT_EQ(errors(yaml),
+            "/etc/gh/gw.yaml:14:11: backends[1].name: duplicate name \"tools\"\n"
+            "/etc/gh/gw.yaml:18:15: backends[1].targets[1].name: duplicate name \"a\"");
+  EXPECT_EQ(errors(std::string(kMinimal) + "log: { level: info, level: debug }\n"),
+            "/etc/gh/gw.yaml:14:21: log.level: duplicate key");
+}
+
+TEST(LoaderTest, BadValues) {
+  std::string yaml(kMinimal);
+  yaml.replace(yaml.find("    port: 8080"), 14, "    port: 70000\n    address: localhost");
+  yaml += R"(sessions: { key: short, ttl: 5 }
+limits: { max_body: 4MB, request_timeout: 0s }
+log: { level: verbose, access: maybe }
+admin: { port: -1 }
+)";
+  EXPECT_EQ(errors(yaml),
+            "/etc/gh/gw.yaml:3:11: listeners[0].port: bad port \"70000\" (0-65535)\n"
+            "/etc/gh/gw.yaml:4:14: listeners[0].address: \"localhost\" is not an IPv4 or IPv6 address\n"
+            "/etc/gh/gw.yaml:15:18: sessions.key: session key is not base64url\n"
+            "/etc/gh/gw.yaml:15:30: sessions.ttl: bad duration \"5\": a unit is required (ms, s, m, h)\n"
+            "/etc/gh/gw.yaml:16:21: limits.max_body: bad size \"4MB\": unknown unit \"MB\" (B, KiB, MiB, GiB)\n"
+            "/etc/gh/gw.yaml:16:43: limits.request_timeout: must be more than 0\n"
+            "/etc/gh/gw.yaml:17:15: log.level: unknown value \"verbose\" (one of: trace, debug, info, warn, error)\n"
+            "/etc/gh/gw.yaml:17:32: log.access: expected true or false, got \"maybe\"\n"
+            "/etc/gh/gw.yaml:18:16: admin.port: bad port \"-1\" (0-65535)");
+}
+
+TEST(LoaderTest, BadUrlsAndTargets) {
+  std::string yaml(kMinimal);
+  yaml.replace(yaml.find("http://127.0.0.1:9101/mcp"), 25, "ftp://h/x");
+  yaml += R"(      - name: 2nd
+        stdio: { command: "" }
+        sse: { url: "http://h/" }
+redis: { url: http://h }
+)";
+  EXPECT_EQ(errors(yaml),
+            "/etc/gh/gw.yaml:13:22: backends[0].targets[0].http.url: URL \"ftp://h/x\" must use http, https\n"
+            "/etc/gh/gw.yaml:14:9: backends[0].targets[1]: a target has exactly one of http, stdio or sse\n"
+            "/etc/gh/gw.yaml:14:15: backends[0].targets[1].name: bad name \"2nd\" (letters, digits and '-', starting with a letter)\n"
+            "/etc/gh/gw.yaml:15:27: backends[0].targets[1].stdio.command: must not be empty\n"
+            "/etc/gh/gw.yaml:17:15: redis.url: URL \"http://h\" must use redis, rediss");
+}
+
+TEST(LoaderTest, EnvironmentExpansion) {
+  std::string yaml(kMinimal);
+  yaml.replace(yaml.find("port: 8080"), 10, "port: ${PORT:-8081}");
+  yaml.replace(yaml.find("http://127.0.0.1:9101/mcp"), 25, "\"http://127.0.0.1:${ECHO_PORT}/mcp\"");
+  auto r = load(yaml, {{"ECHO_PORT", "9999"}});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->listeners[0].port, 8081);
+  EXPECT_EQ(std::get<HttpTarget>(r->backends[0].targets[0].transport).url, "http://127.0.0.1:9999/mcp");
+  r = load(yaml, {{"ECHO_PORT", "1"}, {"PORT", "7000"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->listeners[0].port, 7000);
+  EXPECT_EQ(errors(yaml),
+            "/etc/gh/gw.yaml:13:22: backends[0].targets[0].http.url: environment variable ECHO_PORT "
+            "is not set (use ${ECHO_PORT:-default} for a default)");
+  // The expanded value is validated like a literal one.
+  EXPECT_EQ(errors(yaml, {{"ECHO_PORT", "1"}, {"PORT", "x"}}),
+            "/etc/gh/gw.yaml:3:11: listeners[0].port: bad port \"x\" (0-65535)");
+}
+
+TEST(LoaderTest, SessionKeyFromEnvironment) {
+  std::string yaml(kMinimal);
+  yaml += "sessions: { key: \"${KEY:-}\" }\n";
+  auto r = load(yaml, {{"KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"}});
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->sessions.key.size(), 32u);
+  EXPECT_EQ(r->sessions.key[31], 31);
+  r = load(yaml);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->sessions.key.empty());
+  // The value is a secret: the error never echoes it.
+  auto e = errors(yaml, {{"KEY", "c2VjcmV0LXNlc3Npb24ta2V5"}});
+  EXPECT_EQ(e, "/etc/gh/gw.yaml:14:18: sessions.key: session key must be 32 bytes, got 18");
+  EXPECT_EQ(e.find("c2VjcmV0"), std::string::npos);
+}
+
+TEST(LoaderTest, RelativePathsResolveAgainstTheFile) {
+  std::string yaml(kMinimal);
+  yaml += R"(      - name: local
+        stdio: { command: ./bin/server, cwd: work }
+      - name: onpath
+        stdio: { command: node, cwd: /abs }
+)";
+  yaml.replace(yaml.find("    port: 8080"), 14, "    port: 8080\n    tls: { cert: ../certs/c.pem, key: /k.pem }");
+  auto r = load(yaml);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->listeners[0].tls->cert, "/etc/certs/c.pem");
+  EXPECT_EQ(r->listeners[0].tls->key, "/k.pem");
+  const auto& local = std::get<StdioTarget>(r->backends[0].targets[1].transport);
+  EXPECT_EQ(local.command, "/etc/gh/bin/server");
+  EXPECT_EQ(local.cwd, "/etc/gh/work");
+  const auto& onpath = std::get<StdioTarget>(r->backends[0].targets[2].transport);
+  EXPECT_EQ(onpath.command, "node");
+  EXPECT_EQ(onpath.cwd, "/abs");
+}
+
+TEST(LoaderTest, AuthPolicyAndLimitErrors) {
+  std::string yaml(kMinimal);
+  yaml.replace(yaml.find("    backend: tools\n"), 19, R"(    backend: tools
+    auth:
+      providers:
+        - name: both
+          issuer: http://idp
+          audience: x
+          api_keys: [ { name: k, sha256: nothex } ]
+          jwks_url: http://idp/jwks
+          jwks_file: jwks.json
+    policy:
+      hidden: quiet
+      allow: [ { name: a, when: "" }, { name: a, when: 'true' } ]
+    rate_limits:
+      - { name: r, key: k, rate: 10, store: redis }
+    fga: { store: { kind: postgres } }
+)");
+  EXPECT_EQ(errors(yaml),
+            "/etc/gh/gw.yaml:11:11: routes[0].auth.providers[0]: a provider has either issuer (JWT) or api_keys, not both\n"
+            "/etc/gh/gw.yaml:11:11: routes[0].auth.providers[0].jwks_file: jwks_url and jwks_file exclude each other\n"
+            "/etc/gh/gw.yaml:14:42: routes[0].auth.providers[0].api_keys[0].sha256: must be 64 hex digits (SHA-256 of the key)\n"
+            "/etc/gh/gw.yaml:18:15: routes[0].policy.hidden: unknown value \"quiet\" (one of: unknown, deny)\n"
+            "/etc/gh/gw.yaml:19:33: routes[0].policy.allow[0].when: expression must not be empty\n"
+            "/etc/gh/gw.yaml:19:47: routes[0].policy.allow[1].name: duplicate rule name \"a\"\n"
+            "/etc/gh/gw.yaml:21:9: routes[0].rate_limits[0].store: store redis needs a top-level redis section\n"
+            "/etc/gh/gw.yaml:21:34: routes[0].rate_limits[0].rate: bad rate \"10\" (expected tokens/period, e.g. 10/s, 100/m, 20/100ms)\n"
+            "/etc/gh/gw.yaml:22:10: routes[0].fga.model_file: missing required field\n"
+            "/etc/gh/gw.yaml:22:10: routes[0].fga.check: missing required field\n"
+            "/etc/gh/gw.yaml:22:19: routes[0].fga.store.dsn: required for kind postgres");
+}
+
+TEST(LoaderTest, ClashingListenersAndRoutes) {
+  std::string yaml(kMinimal);
+  yaml.replace(yaml.find("routes:"), 7, R"(  - name: other
+    address: 0.0.0.0
+    port: 8080
+admin: { port: 8080 }
+routes:)");
+  yaml.replace(yaml.find("backends:"), 9, R"(  - name: again
+    listener: main
+    path: /mcp
+    backend: tools
+backends:)");
+  EXPECT_EQ(errors(yaml),
+            "/etc/gh/gw.yaml:2:5: listeners[0]: listener \"main\" uses the admin address and port\n"
+            "/etc/gh/gw.yaml:4:5: listeners[1]: listener \"other\" uses the same address and port as \"main\"\n"
+            "/etc/gh/gw.yaml:4:5: listeners[1]: listener \"other\" uses the admin address and port\n"
+            "/etc/gh/gw.yaml:13:5: routes[1]: route \"again\" has the same listener, host and path as \"tools\"");
+}
+
+TEST(LoaderTest, UpstreamAuthModes) {
+  std::string yaml(kMinimal);
+  yaml += "    upstream_auth: { mode: static, header: X-Key }\n";
+  EXPECT_EQ(errors(yaml),
+            "/etc/gh/gw.yaml:14:20: backends[0].upstream_auth: mode static needs exactly one of value or value_env");
+  yaml = std::string(kMinimal) + "    upstream_auth: { mode: client_credentials, token_url: http://as/token, client_id: gw, client_secret: s3cret }\n";
+  auto r = load(yaml);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->backends[0].upstream_auth.mode, UpstreamAuth::Mode::client_credentials);
+  EXPECT_EQ(r->backends[0].upstream_auth.client_secret, "s3cret");
+  yaml = std::string(kMinimal) + "    upstream_auth: { mode: token_exchnge }\n";
+  EXPECT_EQ(errors(yaml),
+            "/etc/gh/gw.yaml:14:28: backends[0].upstream_auth.mode: unknown value \"token_exchnge\" (one of: strip, "
+            "passthrough, static, client_credentials, token_exchange) (did you mean \"token_exchange\"?)");
+}
+
+TEST(LoaderTest, MissingFileIsAnError) {
+  auto r = load_file("/nonexistent/gw.yaml");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "/nonexistent/gw.yaml: cannot open the file");
+}
+
+}  // namespace
+}  // namespace gatehouse::config

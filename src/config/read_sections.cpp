@@ -1,0 +1,139 @@
+// Listeners and the small top-level sections (sessions, redis, admin, limits, log), plus
+// the checks that span sections.
+#include <algorithm>
+#include <cctype>
+
+#include "config/sections.hpp"
+
+namespace gatehouse::config::detail {
+
+bool valid_target_name(std::string_view name) {
+  if (name.empty() || !std::isalpha(static_cast<unsigned char>(name[0]))) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; });
+}
+
+bool valid_label(std::string_view name) {
+  if (name.empty() || !std::isalnum(static_cast<unsigned char>(name[0]))) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+std::string unknown_reference(std::string_view what, const std::string& name,
+                              const std::vector<std::string>& names) {
+  std::string msg = "unknown " + std::string(what) + " \"" + name + "\"";
+  if (auto near = closest(name, names)) msg += " (did you mean \"" + *near + "\"?)";
+  else if (names.empty()) msg += " (none is defined)";
+  return msg;
+}
+
+namespace {
+void read_tls(MapReader& parent, Listener& l) {
+  auto f = parent.get("tls");
+  if (!f) return;
+  MapReader m(parent.ctx(), *f);
+  if (!m.is_map()) return;
+  Tls& tls = l.tls.emplace();
+  m.file_path("cert", tls.cert, true);
+  m.file_path("key", tls.key, true);
+  m.file_path("client_ca", tls.client_ca);
+  m.boolean("require_client_cert", tls.require_client_cert);
+  if (tls.require_client_cert && tls.client_ca.empty() && !m.has("client_ca"))
+    m.ctx().error(m.pos(), child_path(m.path(), "client_ca"),
+                  "required when require_client_cert is true");
+}
+}  // namespace
+
+void read_listeners(Context& ctx, const Field& f, std::vector<Listener>& out) {
+  read_named_list(ctx, f, out, false, [](MapReader& m, Listener& l) {
+    l.pos = m.pos();
+    m.address("address", l.address);
+    (void)m.require("port");
+    m.port("port", l.port);
+    m.uint("threads", l.threads, 1024);
+    read_tls(m, l);
+  });
+  if (f.node.IsSequence() && f.node.size() == 0) ctx.error(f.node, f.path, "at least one listener is required");
+}
+
+void read_sessions(Context& ctx, const Field& f, Sessions& out) {
+  MapReader m(ctx, f);
+  if (!m.is_map()) return;
+  if (auto kf = m.get("key")) {
+    if (auto s = ctx.scalar(kf->node, kf->path); s && !s->empty()) {
+      auto key = parse_session_key(*s);
+      // Never echo the value: it is a secret.
+      if (auto* e = parse_error(key)) ctx.error(kf->node, kf->path, *e);
+      else out.key = std::get<std::vector<std::uint8_t>>(std::move(key));
+    }
+  }
+  m.duration("ttl", out.ttl);
+}
+
+void read_redis(Context& ctx, const Field& f, Redis& out) {
+  MapReader m(ctx, f);
+  if (!m.is_map()) return;
+  m.url("url", out.url, {"redis", "rediss"}, true);
+  m.choice("failure", out.failure, {{"open", FailureMode::open}, {"closed", FailureMode::closed}});
+}
+
+void read_admin(Context& ctx, const Field& f, Admin& out) {
+  MapReader m(ctx, f);
+  if (!m.is_map()) return;
+  m.address("address", out.address);
+  m.port("port", out.port);
+}
+
+void read_limits(Context& ctx, const Field& f, Limits& out) {
+  MapReader m(ctx, f);
+  if (!m.is_map()) return;
+  m.size("max_body", out.max_body);
+  m.size("max_header", out.max_header);
+  m.duration("request_timeout", out.request_timeout);
+  m.duration("idle_timeout", out.idle_timeout);
+}
+
+void read_log(Context& ctx, const Field& f, Log& out) {
+  MapReader m(ctx, f);
+  if (!m.is_map()) return;
+  m.choice("level", out.level,
+           {{"trace", Log::Level::trace}, {"debug", Log::Level::debug}, {"info", Log::Level::info},
+            {"warn", Log::Level::warn}, {"error", Log::Level::error}});
+  m.boolean("access", out.access);
+}
+
+namespace {
+// Two sockets on one port clash when the addresses are equal or either is a wildcard.
+bool addresses_clash(const std::string& a, const std::string& b) {
+  auto wildcard = [](const std::string& s) { return s == "0.0.0.0" || s == "::"; };
+  return a == b || wildcard(a) || wildcard(b);
+}
+}  // namespace
+
+void validate_references(Context& ctx, const Config& config) {
+  for (std::size_t i = 0; i < config.listeners.size(); ++i) {
+    const auto& l = config.listeners[i];
+    if (l.port == 0) continue;
+    for (std::size_t j = 0; j < i; ++j) {
+      const auto& o = config.listeners[j];
+      if (o.port == l.port && addresses_clash(o.address, l.address))
+        ctx.error(l.pos, index_path("listeners", i),
+                  "listener \"" + l.name + "\" uses the same address and port as \"" + o.name + "\"");
+    }
+    if (config.admin && config.admin->port == l.port && addresses_clash(config.admin->address, l.address))
+      ctx.error(l.pos, index_path("listeners", i),
+                "listener \"" + l.name + "\" uses the admin address and port");
+  }
+  for (std::size_t i = 0; i < config.routes.size(); ++i) {
+    const auto& r = config.routes[i];
+    for (std::size_t j = 0; j < i; ++j) {
+      const auto& o = config.routes[j];
+      if (o.listener == r.listener && o.host == r.host && o.path == r.path)
+        ctx.error(r.pos, index_path("routes", i),
+                  "route \"" + r.name + "\" has the same listener, host and path as \"" + o.name + "\"");
+    }
+  }
+}
+
+}  // namespace gatehouse::config::detail

@@ -1,0 +1,273 @@
+// The typed gateway configuration: plain structs, filled and validated once by the loader,
+// immutable after (held in a SnapshotHolder). CEL expressions stay strings here; the modules
+// that compile them use Expr::pos to say file:line:col when one does not compile.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace gatehouse::config {
+
+using Duration = std::chrono::milliseconds;
+using StringPairs = std::vector<std::pair<std::string, std::string>>;  // keeps file order
+
+// 1-based position in the source file; line 0 = unknown.
+struct SourcePos {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
+// A CEL expression (or an FGA check template) and where it was written. `quoted` tells a
+// compiler that the text starts one column after `pos` (the opening quote); an offset inside
+// a single-line expression is then at column pos.column + quoted + offset.
+struct Expr {
+  std::string source;
+  SourcePos pos;
+  bool quoted = false;
+
+  SourcePos at(std::size_t offset) const {
+    SourcePos p = pos;
+    p.column += static_cast<int>(offset) + (quoted ? 1 : 0);
+    return p;
+  }
+};
+
+struct Tls {
+  std::string cert;       // absolute path
+  std::string key;        // absolute path
+  std::string client_ca;  // absolute path; empty = no client certificates asked for
+  bool require_client_cert = false;
+};
+
+struct Listener {
+  std::string name;
+  std::string address = "127.0.0.1";  // IPv4/IPv6 literal
+  std::uint16_t port = 0;              // 0 = any free port (tests)
+  unsigned threads = 0;                // 0 = one per core
+  std::optional<Tls> tls;
+  SourcePos pos;
+};
+
+// Names of the claims an Identity is built from.
+struct ClaimNames {
+  std::string roles = "roles";
+  std::string groups = "groups";
+  std::string scopes = "scope";
+  std::string client_id = "client_id";
+};
+
+struct ApiKeySpec {
+  std::string name;
+  std::string sha256;  // lower-case hex of SHA-256(key); a secret for the config dump
+  std::vector<std::string> roles;
+};
+
+// Either a JWT issuer (issuer set) or a set of API keys (api_keys non-empty), never both.
+struct ProviderSpec {
+  enum class Kind { jwt, api_keys };
+  std::string name;
+  Kind kind = Kind::jwt;
+  std::string issuer;
+  std::string audience;
+  std::string jwks_url;   // empty = discovered from the issuer metadata
+  std::string jwks_file;  // absolute path; alternative to jwks_url
+  std::vector<std::string> algorithms{"RS256", "ES256"};
+  std::string require_typ;  // e.g. "at+jwt"; empty = any
+  Duration clock_skew{std::chrono::seconds(60)};
+  ClaimNames claims;
+  std::vector<ApiKeySpec> api_keys;
+};
+
+struct AuthSpec {
+  bool required = true;
+  std::vector<std::string> scopes;
+  std::vector<ProviderSpec> providers;
+};
+
+struct PolicyRule {
+  std::string name;
+  Expr when;
+};
+
+// deny wins, every require must hold, then any allow admits.
+struct PolicySpec {
+  enum class Hidden { unknown, deny };  // how a denied tool looks to the caller
+  Hidden hidden = Hidden::unknown;
+  std::vector<PolicyRule> deny;
+  std::vector<PolicyRule> require;
+  std::vector<PolicyRule> allow;
+};
+
+struct FgaStore {
+  enum class Kind { memory, sqlite, postgres };
+  Kind kind = Kind::memory;
+  std::string path;  // sqlite: absolute path
+  std::string dsn;   // postgres: a secret for the config dump (may carry a password)
+};
+
+// Templates like "user:{identity.subject}"; the braces hold CEL expressions.
+struct FgaCheck {
+  Expr user;
+  Expr relation;
+  Expr object;
+};
+
+struct FgaSpec {
+  std::string model_file;   // absolute path
+  std::string tuples_file;  // absolute path; empty = none
+  FgaStore store;
+  FgaCheck check;
+};
+
+struct Rate {
+  std::uint64_t tokens = 0;
+  Duration per{std::chrono::seconds(1)};
+};
+
+struct RateLimitRule {
+  enum class Store { local, redis };
+  std::string name;
+  Expr key;  // CEL expression producing the descriptor string
+  Rate rate;
+  std::uint64_t burst = 0;  // defaults to rate.tokens
+  Store store = Store::local;
+};
+
+struct CorsSpec {
+  std::vector<std::string> allowed_origins;
+  Duration max_age{std::chrono::minutes(10)};
+};
+
+struct Route {
+  std::string name;
+  std::string listener;  // names a Listener
+  std::string host;      // empty = any Host
+  std::string path = "/mcp";
+  std::string backend;     // names a Backend
+  std::string public_url;  // empty = derived from the request
+  std::vector<std::string> allowed_origins;
+  std::optional<AuthSpec> auth;
+  std::optional<PolicySpec> policy;
+  std::optional<FgaSpec> fga;
+  std::vector<RateLimitRule> rate_limits;
+  std::optional<CorsSpec> cors;
+  SourcePos pos;
+};
+
+struct HttpTarget {
+  std::string url;
+  StringPairs headers;  // values are secrets for the config dump
+};
+
+struct StdioTarget {
+  std::string command;  // resolved against the config directory when it contains '/'
+  std::vector<std::string> args;
+  StringPairs env;  // values are secrets for the config dump
+  std::string cwd;  // absolute path; empty = the gateway's
+};
+
+struct SseTarget {
+  std::string url;
+  StringPairs headers;
+};
+
+struct Target {
+  std::string name;  // [A-Za-z][A-Za-z0-9-]*: it becomes the tool-name prefix
+  std::variant<HttpTarget, StdioTarget, SseTarget> transport;
+  Duration timeout{std::chrono::seconds(30)};
+  SourcePos pos;
+};
+
+struct UpstreamAuth {
+  enum class Mode { strip, passthrough, static_header, client_credentials, token_exchange };
+  Mode mode = Mode::strip;
+  std::string header = "Authorization";  // static
+  std::string value;                     // static, given inline (secret)
+  std::string value_env;                 // static, the environment variable read at start
+  std::string token_url;                 // client_credentials, token_exchange
+  std::string client_id;
+  std::string client_secret;  // secret
+  std::string scope;
+  std::string audience;
+  std::string resource;
+};
+
+enum class FailureMode { open, closed };
+enum class PrefixMode { automatic, always, never };
+
+struct Backend {
+  std::string name;
+  PrefixMode prefix = PrefixMode::automatic;
+  FailureMode failure = FailureMode::open;
+  std::vector<Target> targets;
+  UpstreamAuth upstream_auth;
+  SourcePos pos;
+};
+
+struct Sessions {
+  std::vector<std::uint8_t> key;  // 32 bytes, or empty = generate at start (and warn)
+  Duration ttl{std::chrono::hours(24)};
+};
+
+struct Redis {
+  std::string url;  // redis:// or rediss://; a password in it is a secret
+  FailureMode failure = FailureMode::open;
+};
+
+struct Admin {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 9901;
+};
+
+struct Limits {
+  std::uint64_t max_body = 4 * 1024 * 1024;
+  std::uint64_t max_header = 16 * 1024;
+  Duration request_timeout{std::chrono::seconds(60)};
+  Duration idle_timeout{std::chrono::seconds(60)};
+};
+
+struct Log {
+  enum class Level { trace, debug, info, warn, error };
+  Level level = Level::info;
+  bool access = true;
+};
+
+struct Config {
+  std::string source;    // the file it was read from (as given)
+  std::string base_dir;  // absolute directory relative paths were resolved against
+  std::vector<Listener> listeners;
+  std::vector<Route> routes;
+  std::vector<Backend> backends;
+  Sessions sessions;
+  std::optional<Redis> redis;
+  std::optional<Admin> admin;
+  Limits limits;
+  Log log;
+
+  const Listener* find_listener(std::string_view name) const {
+    for (const auto& l : listeners)
+      if (l.name == name) return &l;
+    return nullptr;
+  }
+  const Backend* find_backend(std::string_view name) const {
+    for (const auto& b : backends)
+      if (b.name == name) return &b;
+    return nullptr;
+  }
+};
+
+std::string_view to_string(PrefixMode m);
+std::string_view to_string(FailureMode m);
+std::string_view to_string(UpstreamAuth::Mode m);
+std::string_view to_string(PolicySpec::Hidden h);
+std::string_view to_string(FgaStore::Kind k);
+std::string_view to_string(RateLimitRule::Store s);
+std::string_view to_string(Log::Level l);
+
+}  // namespace gatehouse::config
