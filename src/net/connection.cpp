@@ -327,7 +327,9 @@ asio::awaitable<void> Connection::watch_peer() {
   while (!watch_stop_) {
     auto [ec, n] = co_await stream_.socket().async_read_some(asio::buffer(chunk), kTuple);
     if (ec && watch_stop_ && ec == asio::error::operation_aborted) break;
-    if (ec || buffer_.size() + n > shared_->options.limits.max_header_bytes) {
+    // A pipelined request may be kept up to the size one request may have anyway.
+    const auto& limits = shared_->options.limits;
+    if (ec || buffer_.size() + n > limits.max_header_bytes + limits.max_body_bytes) {
       peer_closed_ = true;
       peer_closed_signal_.cancel();
       break;

@@ -181,6 +181,26 @@ TEST(HttpServer, KeepsAliveAndAnswersPipelinedRequestsInOrder) {
   EXPECT_EQ(server->active_connections(), 1u);
 }
 
+TEST(HttpServer, KeepsARequestPipelinedWhileTheHandlerWorks) {
+  std::atomic<int> peer_closed_seen{0};
+  auto server = start([&](Exchange& ex) -> asio::awaitable<void> {
+    co_await sleep_for(ex.executor(), 100ms);  // the next request arrives meanwhile
+    if (ex.peer_closed()) ++peer_closed_seen;
+    co_await echo(ex);
+  });
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  c.send("POST /one HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n1");
+  std::this_thread::sleep_for(30ms);
+  c.send("POST /two HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n222");
+  auto first = c.read();
+  auto second = c.read();
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->body(), "POST /one 1");
+  EXPECT_EQ(second->body(), "POST /two 222");
+  EXPECT_EQ(peer_closed_seen.load(), 0);  // early bytes are not a closed peer
+}
+
 TEST(HttpServer, ConnectionCloseIsHonoured) {
   auto server = start(echo);
   ASSERT_TRUE(server);
