@@ -1,0 +1,419 @@
+#include "sdk/http_transport.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <openssl/rand.h>
+
+#include <deque>
+#include <map>
+
+#include "core/log.hpp"
+#include "sdk/event_stream.hpp"
+#include "sdk/http_util.hpp"
+
+namespace gatehouse::sdk {
+
+namespace http = net::http;
+using httpu::header;
+using httpu::rpc_error;
+
+std::string random_id() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();  // no entropy: cannot mint safe ids
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+namespace {
+
+constexpr std::int64_t kServerError = -32000;
+constexpr std::int64_t kSessionNotFound = -32001;
+constexpr int kRetryMs = 1000;
+constexpr std::size_t kMaxStreamsPerSession = 64;
+
+// A 2025-era session over HTTP: the protocol state plus its SSE streams (one per POSTed
+// request, and the standalone GET stream), kept for Last-Event-ID resumption.
+struct HttpSession {
+  std::shared_ptr<Session> session;
+  std::map<std::string, std::shared_ptr<EventStream>> streams;
+  std::deque<std::string> order;  // stream ids, oldest first, to bound the log
+  std::shared_ptr<EventStream> standalone;
+  std::size_t next_stream = 0;
+
+  std::shared_ptr<EventStream> new_stream(std::size_t max_events) {
+    auto s = std::make_shared<EventStream>(session->executor(), std::to_string(++next_stream), true, max_events);
+    streams[s->id()] = s;
+    order.push_back(s->id());
+    while (order.size() > kMaxStreamsPerSession) {
+      auto it = streams.find(order.front());
+      if (it != streams.end() && !it->second->done()) break;  // never drop a live request
+      if (it != streams.end()) streams.erase(it);
+      order.pop_front();
+    }
+    return s;
+  }
+
+  void close() {
+    session->close();
+    for (auto& [id, s] : streams) s->finish();
+    if (standalone) standalone->finish();
+  }
+};
+
+class StreamableHttp {
+ public:
+  StreamableHttp(Server& server, HttpOptions options) : server_(server), options_(std::move(options)) {}
+
+  asio::awaitable<void> serve(net::Exchange& ex) {
+    const auto& req = ex.request();
+    std::string_view target = req.target();
+    if (target.substr(0, target.find('?')) != options_.path) {
+      co_await ex.respond(rpc_error(req, 404, kServerError, "Not Found"));
+      co_return;
+    }
+    if (auto host = header(req, "host"); !host || !mcp::host_allowed(options_.origins, *host)) {
+      co_await ex.respond(rpc_error(req, 403, kServerError, "Forbidden: Host not allowed"));
+      co_return;
+    }
+    if (auto origin = header(req, "origin"); origin && !mcp::origin_allowed(options_.origins, *origin)) {
+      co_await ex.respond(rpc_error(req, 403, kServerError, "Forbidden origin"));
+      co_return;
+    }
+    switch (req.method()) {
+      case http::verb::post: co_await post(ex); break;
+      case http::verb::get: co_await get(ex); break;
+      case http::verb::delete_: co_await del(ex); break;
+      default: {
+        auto res = rpc_error(req, 405, kServerError, "Method Not Allowed");
+        res.set(http::field::allow, "GET, POST, DELETE");
+        co_await ex.respond(std::move(res));
+      }
+    }
+  }
+
+ private:
+  // Finds the session named by Mcp-Session-Id: 400 when absent, 404 when unknown.
+  std::shared_ptr<HttpSession> find_session(const net::Request& req, net::Response& error) {
+    auto sid = header(req, "mcp-session-id");
+    if (!sid) {
+      error = rpc_error(req, 400, kServerError, "Bad Request: Mcp-Session-Id header is required");
+      return nullptr;
+    }
+    auto it = sessions_.find(*sid);
+    if (it == sessions_.end()) {
+      error = rpc_error(req, 404, kSessionNotFound, "Session not found");
+      return nullptr;
+    }
+    return it->second;
+  }
+
+  asio::awaitable<void> post(net::Exchange& ex) {
+    const auto& req = ex.request();
+    if (httpu::media_type(header(req, "content-type").value_or("")) != "application/json") {
+      co_await ex.respond(rpc_error(req, 415, kServerError, "Unsupported Media Type: Content-Type must be application/json"));
+      co_return;
+    }
+    auto accept = header(req, "accept").value_or("");
+    if (!httpu::accepts(accept, "application/json") || !httpu::accepts(accept, "text/event-stream")) {
+      co_await ex.respond(rpc_error(req, 406, kServerError,
+                                    "Not Acceptable: Accept must list application/json and text/event-stream"));
+      co_return;
+    }
+    boost::system::error_code ec;
+    json::value body = json::parse(req.body(), ec);
+    if (ec) {
+      co_await ex.respond(rpc_error(req, 400, jsonrpc::kParseError, "Parse error: invalid JSON"));
+      co_return;
+    }
+    auto msg = jsonrpc::from_value(body);
+    if (!msg.ok()) {
+      co_await ex.respond(rpc_error(req, 400, jsonrpc::kInvalidRequest, msg.error().message, jsonrpc::id_of(body)));
+      co_return;
+    }
+    mcp::RequestHeaders h{header(req, "mcp-protocol-version"), header(req, "mcp-method"), header(req, "mcp-name")};
+    if (mcp::classify(h, body) == mcp::Era::modern) {
+      co_await post_modern(ex, h, std::move(msg).value());
+    } else {
+      co_await post_session(ex, h, std::move(msg).value());
+    }
+  }
+
+  // --- 2025 session era ---------------------------------------------------------------
+
+  asio::awaitable<void> post_session(net::Exchange& ex, const mcp::RequestHeaders& h, jsonrpc::Message m) {
+    const auto& req = ex.request();
+    if (h.protocol_version && !mcp::is_session_version(*h.protocol_version)) {
+      co_await ex.respond(rpc_error(req, 400, kServerError,
+                                    "Bad Request: Unsupported protocol version: " + *h.protocol_version, m.id));
+      co_return;
+    }
+    if (m.is_request() && m.method == "initialize") {
+      if (header(req, "mcp-session-id")) {
+        co_await ex.respond(rpc_error(req, 400, jsonrpc::kInvalidRequest, "Bad Request: session already initialized", m.id));
+        co_return;
+      }
+      co_await initialize(ex, std::move(m));
+      co_return;
+    }
+    net::Response error;
+    auto hs = find_session(req, error);
+    if (!hs) {
+      co_await ex.respond(std::move(error));
+      co_return;
+    }
+    if (!m.is_request()) {
+      co_await server_.handle(hs->session, std::move(m), hs->standalone);
+      co_await ex.respond(httpu::empty_response(req, 202));
+      co_return;
+    }
+    auto stream = hs->new_stream(options_.max_events_per_stream);
+    bool resumable = hs->session->protocol_version >= "2025-11-25";
+    if (resumable) stream->prime();
+    asio::co_spawn(
+        ex.executor(),
+        [&server = server_, session = hs->session, stream, m = std::move(m)]() mutable -> asio::awaitable<void> {
+          auto reply = co_await server.handle(session, std::move(m), stream);
+          if (reply) stream->finish(*reply);
+          else stream->finish();
+        },
+        asio::detached);
+    auto head = httpu::sse_head(req);
+    head.set("mcp-session-id", hs->session->id());
+    if (!co_await ex.begin_stream(std::move(head))) co_return;
+    co_await stream->pump(ex, 0, resumable ? kRetryMs : 0);
+  }
+
+  asio::awaitable<void> initialize(net::Exchange& ex, jsonrpc::Message m) {
+    const auto& req = ex.request();
+    if (sessions_.size() >= options_.max_sessions) {
+      co_await ex.respond(rpc_error(req, 503, kServerError, "Too many sessions", m.id));
+      co_return;
+    }
+    auto hs = std::make_shared<HttpSession>();
+    hs->session = std::make_shared<Session>(ex.executor(), mcp::Era::session);
+    hs->session->set_id(random_id());
+    hs->standalone = std::make_shared<EventStream>(ex.executor(), "0", true, options_.max_events_per_stream);
+    hs->session->general = hs->standalone;
+    auto reply = co_await server_.handle(hs->session, std::move(m), hs->standalone);
+    if (!reply) co_return;  // cannot happen for a request
+    bool ok = reply->contains("result");
+    if (ok) {
+      sessions_[hs->session->id()] = hs;
+      server_.track(hs->session);
+      log::info("sdk.session_open", {{"session", hs->session->id()}, {"version", hs->session->protocol_version}});
+    }
+    auto res = httpu::json_response(req, 200, *reply);
+    if (ok) res.set("mcp-session-id", hs->session->id());
+    co_await ex.respond(std::move(res));
+  }
+
+  asio::awaitable<void> get(net::Exchange& ex) {
+    const auto& req = ex.request();
+    if (!httpu::accepts(header(req, "accept").value_or(""), "text/event-stream")) {
+      co_await ex.respond(rpc_error(req, 406, kServerError, "Not Acceptable: Accept must list text/event-stream"));
+      co_return;
+    }
+    net::Response error;
+    auto hs = find_session(req, error);
+    if (!hs) {
+      co_await ex.respond(std::move(error));
+      co_return;
+    }
+    std::shared_ptr<EventStream> stream = hs->standalone;
+    std::size_t from = stream->size();
+    if (auto last = header(req, "last-event-id")) {
+      stream = nullptr;
+      for (auto& [id, s] : hs->streams) {
+        if (auto pos = s->position_after(*last)) {
+          stream = s;
+          from = *pos;
+          break;
+        }
+      }
+      if (!stream) {
+        if (auto pos = hs->standalone->position_after(*last)) {
+          stream = hs->standalone;
+          from = *pos;
+        }
+      }
+      if (!stream) {
+        co_await ex.respond(rpc_error(req, 404, kServerError, "Unknown Last-Event-ID"));
+        co_return;
+      }
+    }
+    if (stream->attached) {
+      co_await ex.respond(rpc_error(req, 409, kServerError, "Conflict: this stream is already being read"));
+      co_return;
+    }
+    auto head = httpu::sse_head(req);
+    head.set("mcp-session-id", hs->session->id());
+    if (!co_await ex.begin_stream(std::move(head))) co_return;
+    co_await stream->pump(ex, from);
+  }
+
+  asio::awaitable<void> del(net::Exchange& ex) {
+    const auto& req = ex.request();
+    net::Response error;
+    auto hs = find_session(req, error);
+    if (!hs) {
+      co_await ex.respond(std::move(error));
+      co_return;
+    }
+    sessions_.erase(hs->session->id());
+    hs->close();
+    log::info("sdk.session_closed", {{"session", hs->session->id()}});
+    co_await ex.respond(httpu::empty_response(req, 200));
+  }
+
+  // --- 2026-07-28 stateless era ---------------------------------------------------------
+
+  asio::awaitable<void> post_modern(net::Exchange& ex, const mcp::RequestHeaders& h, jsonrpc::Message m) {
+    const auto& req = ex.request();
+    if (!m.is_request()) {
+      // Notifications and responses have no state to reach in a stateless era.
+      co_await ex.respond(httpu::empty_response(req, 202));
+      co_return;
+    }
+    if (auto rejected = mcp::check_modern_request(h, m)) {
+      co_await ex.respond(rpc_error(req, static_cast<unsigned>(rejected->http_status), rejected->code,
+                                    rejected->message, m.id, rejected->data));
+      co_return;
+    }
+    auto session = std::make_shared<Session>(ex.executor(), mcp::Era::modern);
+    const auto& meta = m.params_object().at("_meta").as_object();
+    if (const auto* caps = meta.if_contains(mcp::kMetaClientCapabilities); caps && caps->is_object()) {
+      session->client_capabilities = caps->get_object();
+    }
+    session->protocol_version = std::string(mcp::kModernVersion);
+    auto stream = std::make_shared<EventStream>(ex.executor(), "m", false);
+    asio::co_spawn(
+        ex.executor(),
+        [&server = server_, session, stream, m = std::move(m)]() mutable -> asio::awaitable<void> {
+          auto reply = co_await server.handle(session, std::move(m), stream);
+          if (reply) stream->finish(*reply);
+          else stream->finish();
+        },
+        asio::detached);
+    // Answer with plain JSON unless something comes before the result (then SSE).
+    while (stream->size() == 0 && !stream->done()) co_await stream->wait(0, std::chrono::hours(1));
+    if (stream->done() && stream->size() == 1) {
+      json::object reply = json::parse(stream->at(0)->data).as_object();
+      unsigned status = 200;
+      if (const auto* e = reply.if_contains("error")) {
+        if (e->as_object().at("code").to_number<std::int64_t>() == jsonrpc::kMethodNotFound) status = 404;
+      }
+      co_await ex.respond(httpu::json_response(req, status, reply));
+      co_return;
+    }
+    if (!co_await ex.begin_stream(httpu::sse_head(req))) {
+      session->close();
+      co_return;
+    }
+    co_await stream->pump(ex, 0);
+    // 2026-07-28: closing the response stream cancels the request.
+    if (!stream->done()) session->close();
+  }
+
+  Server& server_;
+  HttpOptions options_;
+  std::map<std::string, std::shared_ptr<HttpSession>> sessions_;
+};
+
+// --- legacy HTTP+SSE (2024-11-05) ------------------------------------------------------
+
+class LegacySse {
+ public:
+  LegacySse(Server& server, HttpOptions options) : server_(server), options_(std::move(options)) {}
+
+  asio::awaitable<void> serve(net::Exchange& ex) {
+    const auto& req = ex.request();
+    std::string_view target = req.target();
+    std::string_view path = target.substr(0, target.find('?'));
+    if (auto host = header(req, "host"); !host || !mcp::host_allowed(options_.origins, *host)) {
+      co_await ex.respond(rpc_error(req, 403, kServerError, "Forbidden: Host not allowed"));
+      co_return;
+    }
+    if (auto origin = header(req, "origin"); origin && !mcp::origin_allowed(options_.origins, *origin)) {
+      co_await ex.respond(rpc_error(req, 403, kServerError, "Forbidden origin"));
+      co_return;
+    }
+    if (req.method() == http::verb::get && path == "/sse") co_await open(ex);
+    else if (req.method() == http::verb::post && path == "/messages") co_await message(ex, target);
+    else co_await ex.respond(rpc_error(req, 404, kServerError, "Not Found"));
+  }
+
+ private:
+  asio::awaitable<void> open(net::Exchange& ex) {
+    const auto& req = ex.request();
+    if (sessions_.size() >= options_.max_sessions) {
+      co_await ex.respond(rpc_error(req, 503, kServerError, "Too many sessions"));
+      co_return;
+    }
+    auto session = std::make_shared<Session>(ex.executor(), mcp::Era::session);
+    session->set_id(random_id());
+    auto stream = std::make_shared<EventStream>(ex.executor(), "0", false, options_.max_events_per_stream);
+    session->general = stream;
+    sessions_[session->id()] = {session, stream};
+    server_.track(session);
+    if (co_await ex.begin_stream(httpu::sse_head(req)) &&
+        co_await ex.write_chunk("event: endpoint\ndata: /messages?sessionId=" + session->id() + "\n\n")) {
+      co_await stream->pump(ex, 0);
+    }
+    sessions_.erase(session->id());
+    session->close();
+  }
+
+  asio::awaitable<void> message(net::Exchange& ex, std::string_view target) {
+    const auto& req = ex.request();
+    std::string sid;
+    if (auto q = target.find("sessionId="); q != std::string_view::npos) {
+      sid = std::string(target.substr(q + 10, target.find('&', q) - (q + 10)));
+    }
+    auto it = sessions_.find(sid);
+    if (it == sessions_.end()) {
+      co_await ex.respond(rpc_error(req, 404, kSessionNotFound, "Session not found"));
+      co_return;
+    }
+    auto msg = jsonrpc::parse(req.body());
+    if (!msg.ok()) {
+      co_await ex.respond(rpc_error(req, 400, jsonrpc_code(msg.error().code), msg.error().message));
+      co_return;
+    }
+    auto [session, stream] = it->second;
+    asio::co_spawn(
+        ex.executor(),
+        [&server = server_, session, stream, m = std::move(msg).value()]() mutable -> asio::awaitable<void> {
+          auto reply = co_await server.handle(session, std::move(m), stream);
+          if (reply) stream->send(*reply);
+        },
+        asio::detached);
+    auto res = httpu::empty_response(req, 202);
+    res.body() = "Accepted";
+    co_await ex.respond(std::move(res));
+  }
+
+  Server& server_;
+  HttpOptions options_;
+  std::map<std::string, std::pair<std::shared_ptr<Session>, std::shared_ptr<EventStream>>> sessions_;
+};
+
+}  // namespace
+
+net::Handler streamable_http_handler(Server& server, HttpOptions options) {
+  auto impl = std::make_shared<StreamableHttp>(server, std::move(options));
+  return [impl](net::Exchange& ex) { return impl->serve(ex); };
+}
+
+net::Handler legacy_sse_handler(Server& server, HttpOptions options) {
+  auto impl = std::make_shared<LegacySse>(server, std::move(options));
+  return [impl](net::Exchange& ex) { return impl->serve(ex); };
+}
+
+}  // namespace gatehouse::sdk

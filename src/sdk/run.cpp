@@ -1,0 +1,87 @@
+#include "sdk/run.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <charconv>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "core/log.hpp"
+#include "mcp/origin.hpp"
+#include "sdk/http_transport.hpp"
+#include "sdk/stdio_transport.hpp"
+
+namespace gatehouse::sdk {
+
+namespace {
+
+int usage(const char* argv0) {
+  std::fprintf(stderr, "usage: %s (--http HOST:PORT | --sse HOST:PORT | --stdio)\n", argv0);
+  return 2;
+}
+
+// "127.0.0.1:8080", "[::1]:8080".
+bool parse_listen(std::string_view addr, net::ListenSpec& out) {
+  auto colon = addr.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  std::string_view host = addr.substr(0, colon), port = addr.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned p = 0;
+  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+  if (ec != std::errc() || ptr != port.data() + port.size() || p > 65535 || host.empty()) return false;
+  out.address = std::string(host);
+  out.port = static_cast<unsigned short>(p);
+  return true;
+}
+
+}  // namespace
+
+int run(Server& server, int argc, char** argv) {
+  std::string mode;
+  net::ListenSpec listen;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if ((a == "--http" || a == "--sse") && i + 1 < argc) {
+      mode = a.substr(2);
+      if (!parse_listen(argv[++i], listen)) return usage(argv[0]);
+    } else if (a == "--stdio") {
+      mode = "stdio";
+    } else {
+      return usage(argv[0]);
+    }
+  }
+  if (mode.empty()) return usage(argv[0]);
+
+  asio::io_context io;
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });
+
+  if (mode == "stdio") {
+    asio::co_spawn(io, serve_stdio(server), [&](std::exception_ptr) { io.stop(); });
+    io.run();
+    return 0;
+  }
+
+  HttpOptions options;
+  // Host checks protect loopback servers from DNS rebinding; a server bound elsewhere is
+  // reached under names we cannot guess (Origin is still checked).
+  options.origins.check_host = mcp::is_loopback_host(listen.address);
+  net::HttpServer::Options http_options;
+  http_options.listen = listen;
+  auto handler = mode == "http" ? streamable_http_handler(server, options) : legacy_sse_handler(server, options);
+  auto http = net::HttpServer::create_on(io, http_options, std::move(handler));
+  if (!http.ok()) {
+    log::error("sdk.listen_failed", {{"address", listen.address}, {"error", http.error().message}});
+    return 1;
+  }
+  log::info("sdk.listening", {{"mode", mode}, {"address", listen.address}, {"port", (*http)->port()},
+                              {"server", server.info().name}});
+  io.run();
+  (*http)->stop();
+  return 0;
+}
+
+}  // namespace gatehouse::sdk
