@@ -4,6 +4,9 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { bin } from './lib.mjs';
 
 let server;
@@ -160,4 +163,55 @@ test('a failing collector: spans are counted as failed, the process still ends',
   assert.equal(result.exported, 0);
   assert.equal(result.failed, 10);
   assert.ok(posts.length >= 1);
+});
+
+test('access and audit lines from the same process carry the exported trace ids', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-logs-'));
+  try {
+    const access = path.join(dir, 'access.log');
+    const audit = path.join(dir, 'audit.log');
+    const { code, result } = await traceSample(['--requests', '3', '--access-log', access, '--audit-log', audit]);
+    assert.equal(code, 0);
+    const accessText = fs.readFileSync(access, 'utf8');
+    assert.ok(!accessText.includes('eyJ'), 'no token in the access log');
+    assert.ok(!/bearer/i.test(accessText));
+    assert.ok(!accessText.includes('sealed-session-id'), 'raw session ids never logged');
+    const lines = accessText.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, 3);
+    const exportedTraces = new Set(posts.flatMap(spansOf).map((s) => s.traceId));
+    for (const [i, l] of lines.entries()) {
+      assert.equal(l.log, 'access');
+      assert.match(l.ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      assert.equal(l.route, '/mcp');
+      assert.equal(l.method, 'POST');
+      assert.equal(l.mcp_method, 'tools/call');
+      assert.equal(l.target, 'weather');
+      assert.equal(l.tool, 'get_forecast');
+      assert.match(l.session, /^[0-9a-f]{12}$/);
+      assert.equal(l.principal, 'alice');
+      assert.equal(l.decision, 'allow');
+      assert.equal(l.rule, 'cel:allow-weather');
+      assert.equal(l.status, 200);
+      assert.equal(typeof l.latency_ms, 'number');
+      assert.equal(l.bytes_in, 187);
+      assert.equal(l.bytes_out, 412);
+      assert.equal(l.trace_id, result.trace_ids[i]);
+      assert.ok(exportedTraces.has(l.trace_id), 'the access line points at an exported trace');
+      assert.equal(l.remote, '127.0.0.1:50312');
+      assert.deepEqual(l.headers, { 'user-agent': 'mcp-sdk/1.32.2', 'mcp-protocol-version': '2025-11-25' });
+    }
+    assert.equal(new Set(lines.map((l) => l.session)).size, 3);
+    const auditLines = fs.readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(auditLines.length, 3);
+    for (const [i, a] of auditLines.entries()) {
+      assert.equal(a.log, 'audit');
+      assert.equal(a.decision, 'allow');
+      assert.equal(a.policy, 'cel');
+      assert.equal(a.resource, 'get_forecast');
+      assert.equal(a.session, lines[i].session, 'audit and access agree on the session tag');
+      assert.equal(a.trace_id, lines[i].trace_id);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
