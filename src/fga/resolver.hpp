@@ -1,0 +1,56 @@
+// The recursive Check resolver behind Engine: one instance per query, holding the
+// contextual tuples, the request context and the current resolution path (for cycles).
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "fga/engine.hpp"
+
+namespace gatehouse::fga {
+
+class Resolver {
+ public:
+  Resolver(const Engine& engine, const QueryContext& query);
+
+  // Validates the contextual tuples against the model (2027 on failure).
+  Status prepare();
+
+  Result<bool> check(std::string_view object, std::string_view relation, std::string_view user,
+                     int depth);
+
+  // ListUsers resolves concrete users without letting a `type:*` tuple stand for them (the
+  // wildcard is returned as its own result).
+  void set_wildcard_matches_objects(bool v) { wildcard_matches_objects_ = v; }
+
+  // Visits contextual then stored tuples of object#relation.
+  Status for_each(std::string_view object, std::string_view relation, TupleStore::Users which,
+                  const std::function<bool(const Tuple&)>& fn) const;
+
+  const std::vector<Tuple>& contextual() const { return query_.contextual_tuples; }
+
+ private:
+  Result<bool> rewrite(const TypeDef& type, const RelationDef& rel, const Rewrite& w,
+                       std::string_view object, std::string_view user, int depth);
+  Result<bool> direct(const RelationDef& rel, std::string_view object, std::string_view user,
+                      int depth);
+  Result<bool> tuple_to_userset(const Rewrite& w, const TypeDef& type, std::string_view object,
+                                std::string_view user, int depth);
+  // True when the tuple's condition (if any) holds; an error when it cannot be evaluated.
+  Result<bool> condition_holds(const Tuple& t) const;
+  bool allowed(const RelationDef& rel, const Tuple& t) const;
+  Result<std::optional<Tuple>> find(std::string_view object, std::string_view relation,
+                                    std::string_view user) const;
+
+  const Engine& engine_;
+  const Model& model_;
+  const QueryContext& query_;
+  std::map<std::string, std::vector<const Tuple*>, std::less<>> contextual_;  // object#relation
+  std::unordered_set<std::string> path_;
+  bool wildcard_matches_objects_ = true;
+};
+
+}  // namespace gatehouse::fga

@@ -1,0 +1,44 @@
+// The tuple store interface every backend implements (memory, SQLite, PostgreSQL): one
+// OpenFGA store's tuples, written in batches and read by object#relation (Check's hot path),
+// by filter (the Read API) and by object type (ListObjects candidates).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "fga/tuple.hpp"
+
+namespace gatehouse::fga {
+
+class TupleStore {
+ public:
+  virtual ~TupleStore() = default;
+
+  // Atomically deletes then writes. Writing a tuple that exists, or deleting one that does
+  // not, fails (Errc::conflict / Errc::not_found) and changes nothing.
+  virtual Status write(std::span<const Tuple> writes, std::span<const TupleKey> deletes) = 0;
+
+  // Which users of object#relation a scan visits.
+  enum class Users { all, usersets };
+
+  // Calls `fn` for each tuple of object#relation until it returns false.
+  virtual Status for_each(std::string_view object, std::string_view relation, Users which,
+                          const std::function<bool(const Tuple&)>& fn) const = 0;
+
+  // The tuple object#relation@user, if stored.
+  virtual Result<std::optional<Tuple>> find(const TupleKey& key) const = 0;
+
+  // Read API filter: an empty field matches anything; object may be "type:" for every
+  // object of a type.
+  virtual Result<std::vector<Tuple>> read(const TupleKey& filter) const = 0;
+
+  // Every object (`type:id`) of a type that appears in some tuple.
+  virtual Result<std::vector<std::string>> objects_of_type(std::string_view type) const = 0;
+};
+
+}  // namespace gatehouse::fga
