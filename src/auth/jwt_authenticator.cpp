@@ -25,7 +25,7 @@ Result<std::shared_ptr<const Identity>> JwtAuthenticator::finish(std::string_vie
 }
 
 boost::asio::awaitable<Result<std::shared_ptr<const Identity>>> JwtAuthenticator::authenticate(
-    std::string_view token, std::int64_t now) const {
+    std::string token, std::int64_t now) const {
   if (cache_)
     if (auto hit = cache_->find(token, now)) co_return hit;
   auto jws = parse_jws(token);

@@ -31,7 +31,8 @@ class JwtAuthenticator {
   // Cache hit, else the full check (refetching keys on an unknown kid, rate limited).
   // Errors are Errc::unauthenticated with a jwt.* reason: an AS outage shows up as
   // jwt.unknown_kid for tokens signed with keys we never saw, never as a 5xx.
-  boost::asio::awaitable<Result<std::shared_ptr<const Identity>>> authenticate(std::string_view token,
+  // Coroutine: arguments are taken by value so nothing dangles across suspension.
+  boost::asio::awaitable<Result<std::shared_ptr<const Identity>>> authenticate(std::string token,
                                                                                std::int64_t now) const;
 
   // The synchronous part alone, against the keys currently held (no network).

@@ -47,8 +47,8 @@ Challenge RouteAuthenticator::from_error(const Error& e) const {
   return c;
 }
 
-boost::asio::awaitable<AuthnResult> RouteAuthenticator::authenticate(std::string_view authorization,
-                                                                     std::string_view api_key,
+boost::asio::awaitable<AuthnResult> RouteAuthenticator::authenticate(std::string authorization,
+                                                                     std::string api_key,
                                                                      std::int64_t now) const {
   AuthnResult out;
   auto fail_with = [&](const Error& e) {

@@ -51,7 +51,8 @@ class RouteAuthenticator {
 
   // `authorization`: the Authorization header ("" if absent); `api_key`: the API key header
   // ("" if absent). The Authorization header wins when both are present.
-  boost::asio::awaitable<AuthnResult> authenticate(std::string_view authorization, std::string_view api_key,
+  // Coroutine: arguments are taken by value so nothing dangles across suspension.
+  boost::asio::awaitable<AuthnResult> authenticate(std::string authorization, std::string api_key,
                                                    std::int64_t now) const;
 
   // Step-up: a 403 insufficient_scope challenge when `who` lacks any of `needed`.
