@@ -128,6 +128,17 @@ json::object tagged(std::string_view target, json::object m) {
   o["m"] = std::move(m);
   return o;
 }
+// 2026-07-28 results say whether they are complete (or input_required, MRTR); what a
+// session-era target answered, or the gateway made, is complete.
+void stamp_result_type(json::object& result) {
+  if (!result.contains("resultType")) result["resultType"] = "complete";
+}
+
+json::object ctx_result(const RelayContext& ctx, const json::value& id, json::value result) {
+  if (ctx.modern && result.is_object()) stamp_result_type(result.get_object());
+  return rpc_result(id, std::move(result));
+}
+
 const char* list_method(ListKind k) {
   switch (k) {
     case ListKind::tools: return "tools/list";
@@ -143,6 +154,7 @@ bool fails_request(const Outcome& o) { return !o.ok && o.target->failure == Fail
 void wrap_uri_field(json::object& o, std::string_view key, std::string_view target) {
   if (auto* v = o.if_contains(key); v && v->is_string()) *v = wrap_uri(target, v->get_string());
 }
+
 
 // 2026-07-28 list and read results carry cache hints; a session-era target has none, and
 // the gateway never lets a client cache what policy or reload may change.
@@ -164,6 +176,7 @@ void to_client(const RelayContext& ctx, std::string_view target, std::string_vie
   auto* result = m.if_contains("result");
   if (!result || !result->is_object()) return;
   auto& r = result->get_object();
+  if (ctx.modern) stamp_result_type(r);
   if (ctx.modern && request_method == "resources/read") add_cache_fields(r);
   if (!ctx.prefix) return;
   if (request_method == "resources/read") {
@@ -466,7 +479,7 @@ asio::awaitable<void> relay_list(RelayContext& ctx, const SessionState& session,
     result["ttlMs"] = 0;
     result["cacheScope"] = "private";
   }
-  co_await respond_json(ctx, rpc_result(id, std::move(result)));
+  co_await respond_json(ctx, ctx_result(ctx, id, std::move(result)));
 }
 
 }  // namespace
@@ -560,7 +573,7 @@ asio::awaitable<void> relay_request(RelayContext& ctx, const SessionState& sessi
   json::value id = message["id"];
   std::string method(str_or(message, "method"));
   if (method == "ping") {
-    co_await respond_json(ctx, rpc_result(id, json::object()));
+    co_await respond_json(ctx, ctx_result(ctx, id, json::object()));
     co_return;
   }
   if (auto kind = list_kind(method)) {
@@ -576,7 +589,7 @@ asio::awaitable<void> relay_request(RelayContext& ctx, const SessionState& sessi
         co_await respond_rpc_error(ctx, id, Error(Errc::unavailable, "target " + o.target->name + " is unavailable"));
         co_return;
       }
-    co_await respond_json(ctx, rpc_result(id, json::object()));
+    co_await respond_json(ctx, ctx_result(ctx, id, json::object()));
     co_return;
   }
   const TargetSession* ts = nullptr;
@@ -722,7 +735,7 @@ asio::awaitable<void> relay_modern(RelayContext& ctx, json::object message) {
     co_await respond_rpc_error(ctx, id, Error(Errc::unavailable, "no target is available"));
     co_return;
   }
-  co_await respond_json(ctx, rpc_result(id, merge_discover(answers, "gatehouse", ctx.server_version)));
+  co_await respond_json(ctx, ctx_result(ctx, id, merge_discover(answers, "gatehouse", ctx.server_version)));
 }
 
 }  // namespace gatehouse::gateway
