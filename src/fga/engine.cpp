@@ -36,7 +36,7 @@ Result<bool> Engine::check(const CheckRequest& request) const {
   GH_CHECK(validate_check(*model_, request.key));
   Resolver r(*this, request.query);
   GH_CHECK(r.prepare());
-  return r.check(request.key.object, request.key.relation, request.key.user, 0);
+  return r.check(request.key.object, request.key.relation, request.key.user);
 }
 
 std::vector<Result<bool>> Engine::batch_check(std::span<const CheckRequest> requests) const {
@@ -72,7 +72,7 @@ Result<std::vector<std::string>> Engine::list_objects(const std::string& type,
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
   std::vector<std::string> out;
   for (const auto& obj : candidates) {
-    GH_TRY(bool ok, r.check(obj, relation, user, 0));
+    GH_TRY(bool ok, r.check(obj, relation, user));
     if (ok) out.push_back(obj);
   }
   return out;
@@ -97,7 +97,6 @@ Result<std::vector<std::string>> Engine::list_users(const std::string& object,
   }
   Resolver r(*this, query);
   GH_CHECK(r.prepare());
-  r.set_wildcard_matches_objects(false);
   GH_TRY(std::vector<Tuple> all, store_.read(TupleKey{}));
   for (const auto& t : query.contextual_tuples) all.push_back(t);
   std::set<std::string> candidates;
@@ -127,8 +126,9 @@ Result<std::vector<std::string>> Engine::list_users(const std::string& object,
   }
   std::vector<std::string> out;
   for (const auto& c : candidates) {
-    GH_TRY(bool ok, r.check(object, relation, c, 0));
-    if (ok) out.push_back(c);
+    // A concrete user counts only when a tuple names it; `type:*` is its own result.
+    GH_TRY(Outcome o, r.resolve(object, relation, c, 0));
+    if (o.match == Outcome::named) out.push_back(c);
   }
   return out;
 }

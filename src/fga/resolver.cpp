@@ -10,11 +10,10 @@ std::string rel_key(std::string_view object, std::string_view relation) {
   return k;
 }
 
-// Union and intersection keep OpenFGA's rule: a decisive branch wins over an erroring one.
-struct Fold {
-  bool decided = false;
-  std::optional<Error> error;
-};
+constexpr Outcome kNo{};
+constexpr Outcome kCycle{Outcome::no, true};
+constexpr Outcome kNamed{Outcome::named, false};
+constexpr Outcome kWildcard{Outcome::wildcard, false};
 
 }  // namespace
 
@@ -87,80 +86,87 @@ Result<bool> Resolver::condition_holds(const Tuple& t) const {
   return engine_.conditions_(*c, params);
 }
 
-Result<bool> Resolver::check(std::string_view object, std::string_view relation,
-                             std::string_view user, int depth) {
+Result<Outcome> Resolver::resolve(std::string_view object, std::string_view relation,
+                                  std::string_view user, int depth) {
   if (depth >= kResolveDepthLimit)
     return fga_error(FgaCode::resolution_too_complex,
                      "resolution too complex: depth limit " + std::to_string(kResolveDepthLimit));
   // A userset is always a member of itself: Check(doc:1#viewer, viewer, doc:1) holds.
   if (user.size() == object.size() + 1 + relation.size() && user.substr(0, object.size()) == object &&
       user[object.size()] == '#' && user.substr(object.size() + 1) == relation)
-    return true;
+    return kNamed;
   const TypeDef* type = model_.find_type(object_type(object));
-  if (!type) return false;
+  if (!type) return kNo;
   const RelationDef* rel = type->find(relation);
-  if (!rel) return false;
+  if (!rel) return kNo;
   std::string key;
   key.reserve(object.size() + relation.size() + user.size() + 2);
   key.append(object).append("#").append(relation).append("@").append(user);
-  if (!path_.insert(key).second) return false;  // a cycle resolves to "no" on this path
+  if (!path_.insert(key).second) return kCycle;
   auto result = rewrite(*type, *rel, rel->rewrite, object, user, depth);
   path_.erase(key);
   return result;
 }
 
-Result<bool> Resolver::rewrite(const TypeDef& type, const RelationDef& rel, const Rewrite& w,
+Result<Outcome> Resolver::rewrite(const TypeDef& type, const RelationDef& rel, const Rewrite& w,
                                std::string_view object, std::string_view user, int depth) {
   switch (w.kind) {
     case RewriteKind::direct:
       return direct(rel, object, user, depth);
     case RewriteKind::computed:
-      return check(object, w.relation, user, depth + 1);
+      return resolve(object, w.relation, user, depth + 1);
     case RewriteKind::tuple_to_userset:
       return tuple_to_userset(w, type, object, user, depth);
     case RewriteKind::union_of: {
+      // A decisive branch wins over an erroring one (OpenFGA's rule).
       std::optional<Error> err;
+      Outcome best;
       for (const auto& c : w.children) {
         auto r = rewrite(type, rel, c, object, user, depth);
         if (!r.ok()) {
           if (!err) err = r.error();
-        } else if (*r) {
-          return true;
+          continue;
         }
+        if (r->match > best.match) best.match = r->match;
+        best.cycle = best.cycle || r->cycle;
+        if (best.match == Outcome::named) return kNamed;
       }
+      if (best.allowed()) return Outcome{best.match, false};
       if (err) return fail(*err);
-      return false;
+      return best;
     }
     case RewriteKind::intersection: {
       std::optional<Error> err;
+      Outcome all{Outcome::wildcard, false};
       for (const auto& c : w.children) {
         auto r = rewrite(type, rel, c, object, user, depth);
         if (!r.ok()) {
           if (!err) err = r.error();
-        } else if (!*r) {
-          return false;
+          continue;
         }
+        if (!r->allowed()) return *r;
+        if (r->match == Outcome::named) all.match = Outcome::named;
       }
       if (err) return fail(*err);
-      return true;
+      return all;
     }
     case RewriteKind::difference: {
       auto base = rewrite(type, rel, w.children[0], object, user, depth);
-      if (base.ok() && !*base) return false;
+      if (base.ok() && !base->allowed()) return *base;
       auto sub = rewrite(type, rel, w.children[1], object, user, depth);
-      if (sub.ok() && *sub) return false;
+      if (sub.ok() && (sub->allowed() || sub->cycle)) return Outcome{Outcome::no, sub->cycle};
       if (!base.ok()) return base;
       if (!sub.ok()) return sub.propagate();
-      return true;
+      return base;
     }
   }
-  return false;
+  return kNo;
 }
 
-Result<bool> Resolver::direct(const RelationDef& rel, std::string_view object,
+Result<Outcome> Resolver::direct(const RelationDef& rel, std::string_view object,
                               std::string_view user, int depth) {
   auto u = split_user(user);
-  if (!u) return false;
+  if (!u) return kNo;
   std::optional<Error> err;
   auto try_tuple = [&](const std::optional<Tuple>& t) -> bool {
     if (!t || !allowed(rel, *t)) return false;
@@ -172,15 +178,15 @@ Result<bool> Resolver::direct(const RelationDef& rel, std::string_view object,
     return *ok;
   };
   GH_TRY(auto exact, find(object, rel.name, user));
-  if (try_tuple(exact)) return true;
-  if (u->relation.empty() && !u->wildcard() && wildcard_matches_objects_) {
+  if (try_tuple(exact)) return kNamed;
+  Outcome best;
+  if (u->relation.empty() && !u->wildcard()) {
     std::string wildcard(u->type);
     wildcard.append(":*");
     GH_TRY(auto wild, find(object, rel.name, wildcard));
-    if (try_tuple(wild)) return true;
+    if (try_tuple(wild)) best = kWildcard;
   }
   // Usersets: expand each `type:id#rel` tuple that the model still allows.
-  bool found = false;
   std::vector<Tuple> usersets;
   GH_CHECK(for_each(object, rel.name, TupleStore::Users::usersets, [&](const Tuple& t) {
     if (t.key.user != user && allowed(rel, t)) usersets.push_back(t);
@@ -197,29 +203,31 @@ Result<bool> Resolver::direct(const RelationDef& rel, std::string_view object,
     std::string target(us->type);
     target.push_back(':');
     target.append(us->id);
-    auto r = check(target, us->relation, user, depth + 1);
+    auto r = resolve(target, us->relation, user, depth + 1);
     if (!r.ok()) {
       if (!err) err = r.error();
-    } else if (*r) {
-      found = true;
-      break;
+      continue;
     }
+    if (r->match > best.match) best.match = r->match;
+    best.cycle = best.cycle || r->cycle;
+    if (best.match == Outcome::named) return kNamed;
   }
-  if (found) return true;
+  if (best.allowed()) return Outcome{best.match, false};
   if (err) return fail(*err);
-  return false;
+  return best;
 }
 
-Result<bool> Resolver::tuple_to_userset(const Rewrite& w, const TypeDef& type,
+Result<Outcome> Resolver::tuple_to_userset(const Rewrite& w, const TypeDef& type,
                                         std::string_view object, std::string_view user, int depth) {
   const RelationDef* tupleset = type.find(w.tupleset);
-  if (!tupleset) return false;
+  if (!tupleset) return kNo;
   std::vector<Tuple> parents;
   GH_CHECK(for_each(object, w.tupleset, TupleStore::Users::all, [&](const Tuple& t) {
     if (t.key.user.find('#') == std::string::npos && allowed(*tupleset, t)) parents.push_back(t);
     return true;
   }));
   std::optional<Error> err;
+  Outcome best;
   for (const auto& t : parents) {
     auto pu = split_user(t.key.user);
     if (!pu || pu->wildcard()) continue;
@@ -230,15 +238,18 @@ Result<bool> Resolver::tuple_to_userset(const Rewrite& w, const TypeDef& type,
       continue;
     }
     if (!*cond) continue;
-    auto r = check(t.key.user, w.relation, user, depth + 1);
+    auto r = resolve(t.key.user, w.relation, user, depth + 1);
     if (!r.ok()) {
       if (!err) err = r.error();
-    } else if (*r) {
-      return true;
+      continue;
     }
+    if (r->match > best.match) best.match = r->match;
+    best.cycle = best.cycle || r->cycle;
+    if (best.match == Outcome::named) return kNamed;
   }
+  if (best.allowed()) return Outcome{best.match, false};
   if (err) return fail(*err);
-  return false;
+  return best;
 }
 
 }  // namespace gatehouse::fga

@@ -12,6 +12,16 @@
 
 namespace gatehouse::fga {
 
+// How a user was found: not at all, only through a `type:*` tuple, or through a tuple that
+// names it (ListUsers returns a concrete user only in the last case). `cycle` marks a "no"
+// that came from a resolution cycle: an exclusion whose subtract cycles is "no" too.
+struct Outcome {
+  enum Match : unsigned char { no, wildcard, named };
+  Match match = no;
+  bool cycle = false;
+  bool allowed() const { return match != no; }
+};
+
 class Resolver {
  public:
   Resolver(const Engine& engine, const QueryContext& query);
@@ -19,12 +29,12 @@ class Resolver {
   // Validates the contextual tuples against the model (2027 on failure).
   Status prepare();
 
-  Result<bool> check(std::string_view object, std::string_view relation, std::string_view user,
-                     int depth);
-
-  // ListUsers resolves concrete users without letting a `type:*` tuple stand for them (the
-  // wildcard is returned as its own result).
-  void set_wildcard_matches_objects(bool v) { wildcard_matches_objects_ = v; }
+  Result<Outcome> resolve(std::string_view object, std::string_view relation,
+                          std::string_view user, int depth);
+  Result<bool> check(std::string_view object, std::string_view relation, std::string_view user) {
+    GH_TRY(Outcome o, resolve(object, relation, user, 0));
+    return o.allowed();
+  }
 
   // Visits contextual then stored tuples of object#relation.
   Status for_each(std::string_view object, std::string_view relation, TupleStore::Users which,
@@ -33,11 +43,11 @@ class Resolver {
   const std::vector<Tuple>& contextual() const { return query_.contextual_tuples; }
 
  private:
-  Result<bool> rewrite(const TypeDef& type, const RelationDef& rel, const Rewrite& w,
+  Result<Outcome> rewrite(const TypeDef& type, const RelationDef& rel, const Rewrite& w,
                        std::string_view object, std::string_view user, int depth);
-  Result<bool> direct(const RelationDef& rel, std::string_view object, std::string_view user,
+  Result<Outcome> direct(const RelationDef& rel, std::string_view object, std::string_view user,
                       int depth);
-  Result<bool> tuple_to_userset(const Rewrite& w, const TypeDef& type, std::string_view object,
+  Result<Outcome> tuple_to_userset(const Rewrite& w, const TypeDef& type, std::string_view object,
                                 std::string_view user, int depth);
   // True when the tuple's condition (if any) holds; an error when it cannot be evaluated.
   Result<bool> condition_holds(const Tuple& t) const;
@@ -50,7 +60,6 @@ class Resolver {
   const QueryContext& query_;
   std::map<std::string, std::vector<const Tuple*>, std::less<>> contextual_;  // object#relation
   std::unordered_set<std::string> path_;
-  bool wildcard_matches_objects_ = true;
 };
 
 }  // namespace gatehouse::fga

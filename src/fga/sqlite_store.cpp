@@ -32,7 +32,7 @@ struct StmtGuard {
   }
 };
 
-void bind(sqlite3_stmt* s, int i, std::string_view v) {
+void bind_text(sqlite3_stmt* s, int i, std::string_view v) {
   sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
 }
 
@@ -124,10 +124,10 @@ Status SqliteStore::write(std::span<const Tuple> writes, std::span<const TupleKe
   };
   for (const auto& d : deletes) {
     StmtGuard g{erase_};
-    bind(erase_, 1, store_);
-    bind(erase_, 2, d.object);
-    bind(erase_, 3, d.relation);
-    bind(erase_, 4, d.user);
+    bind_text(erase_, 1, store_);
+    bind_text(erase_, 2, d.object);
+    bind_text(erase_, 3, d.relation);
+    bind_text(erase_, 4, d.user);
     if (sqlite3_step(erase_) != SQLITE_DONE) return rollback(db_error("delete"));
     if (sqlite3_changes(db_) == 0)
       return rollback(fail(Errc::not_found, "cannot delete a tuple which does not exist: " + d.user + " " +
@@ -135,16 +135,16 @@ Status SqliteStore::write(std::span<const Tuple> writes, std::span<const TupleKe
   }
   for (const auto& w : writes) {
     StmtGuard g{insert_};
-    bind(insert_, 1, store_);
-    bind(insert_, 2, object_type(w.key.object));
-    bind(insert_, 3, w.key.object);
-    bind(insert_, 4, w.key.relation);
-    bind(insert_, 5, w.key.user);
+    bind_text(insert_, 1, store_);
+    bind_text(insert_, 2, object_type(w.key.object));
+    bind_text(insert_, 3, w.key.object);
+    bind_text(insert_, 4, w.key.relation);
+    bind_text(insert_, 5, w.key.user);
     sqlite3_bind_int(insert_, 6, w.key.user.find('#') != std::string::npos ? 1 : 0);
-    bind(insert_, 7, w.condition);
-    bind(insert_, 8, w.context.empty() ? std::string() : boost::json::serialize(w.context));
+    bind_text(insert_, 7, w.condition);
+    bind_text(insert_, 8, w.context.empty() ? std::string() : boost::json::serialize(w.context));
     int rc = sqlite3_step(insert_);
-    if (rc == SQLITE_CONSTRAINT)
+    if (rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(db_) == SQLITE_CONSTRAINT_PRIMARYKEY)
       return rollback(fail(Errc::conflict, "cannot write a tuple which already exists: " + w.key.user + " " +
                                                w.key.relation + " " + w.key.object));
     if (rc != SQLITE_DONE) return rollback(db_error("insert"));
@@ -160,9 +160,9 @@ Status SqliteStore::for_each(std::string_view object, std::string_view relation,
     std::lock_guard lock(mu_);
     sqlite3_stmt* s = which == Users::usersets ? usersets_ : by_relation_;
     StmtGuard g{s};
-    bind(s, 1, store_);
-    bind(s, 2, object);
-    bind(s, 3, relation);
+    bind_text(s, 1, store_);
+    bind_text(s, 2, object);
+    bind_text(s, 3, relation);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) rows.push_back(row_tuple(s));
     if (rc != SQLITE_DONE) return db_error("read");
@@ -175,10 +175,10 @@ Status SqliteStore::for_each(std::string_view object, std::string_view relation,
 Result<std::optional<Tuple>> SqliteStore::find(const TupleKey& key) const {
   std::lock_guard lock(mu_);
   StmtGuard g{exists_};
-  bind(exists_, 1, store_);
-  bind(exists_, 2, key.object);
-  bind(exists_, 3, key.relation);
-  bind(exists_, 4, key.user);
+  bind_text(exists_, 1, store_);
+  bind_text(exists_, 2, key.object);
+  bind_text(exists_, 3, key.relation);
+  bind_text(exists_, 4, key.user);
   int rc = sqlite3_step(exists_);
   if (rc == SQLITE_ROW) return std::optional<Tuple>(row_tuple(exists_));
   if (rc != SQLITE_DONE) return db_error("read");
@@ -195,10 +195,10 @@ Result<std::vector<Tuple>> SqliteStore::read(const TupleKey& f) const {
   std::lock_guard lock(mu_);
   sqlite3_stmt* s = nullptr;
   if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr) != SQLITE_OK) return db_error("prepare");
-  bind(s, 1, store_);
-  if (!f.object.empty()) bind(s, 2, type_only ? std::string_view(f.object).substr(0, f.object.size() - 1) : f.object);
-  if (!f.relation.empty()) bind(s, 3, f.relation);
-  if (!f.user.empty()) bind(s, 4, f.user);
+  bind_text(s, 1, store_);
+  if (!f.object.empty()) bind_text(s, 2, type_only ? std::string_view(f.object).substr(0, f.object.size() - 1) : f.object);
+  if (!f.relation.empty()) bind_text(s, 3, f.relation);
+  if (!f.user.empty()) bind_text(s, 4, f.user);
   std::vector<Tuple> out;
   int rc;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) out.push_back(row_tuple(s));
@@ -210,8 +210,8 @@ Result<std::vector<Tuple>> SqliteStore::read(const TupleKey& f) const {
 Result<std::vector<std::string>> SqliteStore::objects_of_type(std::string_view type) const {
   std::lock_guard lock(mu_);
   StmtGuard g{objects_};
-  bind(objects_, 1, store_);
-  bind(objects_, 2, type);
+  bind_text(objects_, 1, store_);
+  bind_text(objects_, 2, type);
   std::vector<std::string> out;
   int rc;
   while ((rc = sqlite3_step(objects_)) == SQLITE_ROW) out.push_back(column(objects_, 0));

@@ -146,7 +146,8 @@ class Runner {
           record(name, false, "tuple rejected: " + v.error().message);
           continue;
         }
-        (void)store->write(std::span<const fga::Tuple>(&t, 1), {});
+        if (auto w = store->write(std::span<const fga::Tuple>(&t, 1), {}); !w.ok() && w.error().code != gatehouse::Errc::conflict)
+          record(name, false, "write: " + w.error().message);
       }
       auto shared = std::make_shared<const fga::Model>(std::move(*model));
       fga::Engine engine(shared, *store, gatehouse_test::condition_evaluator());
