@@ -63,7 +63,8 @@ Identity identity_from_claims(boost::json::object claims, const ClaimPaths& path
   if (auto it = claims.find("exp"); it != claims.end() && it->value().is_number()) {
     boost::system::error_code ec;
     auto exp = it->value().to_number<double>(ec);
-    if (!ec) id.expires_at = static_cast<std::int64_t>(exp);
+    // Only plausible NumericDates: a float-to-integer conversion out of range is undefined.
+    if (!ec && exp >= 0 && exp < 1e12) id.expires_at = static_cast<std::int64_t>(exp);
   }
   id.claims = std::move(claims);
   return id;

@@ -21,8 +21,9 @@ Result<Identity> parse_introspection(std::string_view body, const IntrospectionC
   if (active == o.end() || !active->value().is_bool()) return reject("introspection answer lacks active", "introspection.invalid");
   if (!active->value().as_bool()) return reject("token is not active", "introspection.inactive");
   if (auto exp = o.find("exp"); exp != o.end()) {
-    if (!exp->value().is_number()) return reject("introspection exp is not a number", "introspection.invalid");
-    if (now >= exp->value().to_number<double>(ec)) return reject("token expired", "jwt.expired");
+    double when = exp->value().is_number() ? exp->value().to_number<double>(ec) : -1;
+    if (ec || !(when >= 0 && when < 1e12)) return reject("introspection exp is not a NumericDate", "introspection.invalid");
+    if (static_cast<double>(now) >= when) return reject("token expired", "jwt.expired");
   }
   if (!config.issuer.empty()) {
     if (auto iss = o.find("iss"); iss != o.end() && (!iss->value().is_string() || iss->value().as_string() != config.issuer))

@@ -224,6 +224,8 @@ TEST_F(Fixture, IntrospectionParsesCallsAndCaches) {
   EXPECT_EQ(parse(R"({"active":true,"aud":"https://elsewhere"})"), "jwt.bad_audience");
   EXPECT_EQ(parse(R"({"active":true,"aud":"https://gw/mcp","iss":"https://evil"})"), "jwt.bad_issuer");
   EXPECT_EQ(parse(R"({"active":true,"aud":"https://gw/mcp"})"), "ok");
+  EXPECT_EQ(parse(R"({"active":true,"aud":"https://gw/mcp","exp":1e20})"), "introspection.invalid");  // fuzzer find
+  EXPECT_EQ(parse(R"({"active":true,"aud":"https://gw/mcp","exp":"soon"})"), "introspection.invalid");
   auto machine = parse_introspection(R"({"active":true,"aud":"https://gw/mcp","client_id":"c9"})", c, kNow);
   EXPECT_EQ(machine->subject, "c9");
   EXPECT_EQ(machine->issuer, kIss);

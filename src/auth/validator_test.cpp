@@ -191,6 +191,9 @@ TEST(IdentityTest, ClaimPathsScopesAndPrincipalKey) {
   EXPECT_NE(a.principal_key(), b.principal_key());
   EXPECT_EQ(find_claim(claims, "resource_access.gh.roles")->as_array().size(), 2u);
   EXPECT_EQ(find_claim(claims, "sub.x"), nullptr);
+  // An absurd exp (fuzzer find: float-to-int overflow) is ignored, not converted.
+  EXPECT_EQ(identity_from_claims({{"exp", 1e20}}, paths, "jwt").expires_at, 0);
+  EXPECT_EQ(identity_from_claims({{"exp", -5}}, paths, "jwt").expires_at, 0);
 }
 
 }  // namespace
