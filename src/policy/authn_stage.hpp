@@ -1,28 +1,24 @@
-// Authentication, the second stage of the chain: reads the credential (a bearer JWT, or an
-// API key), turns it into one auth::Identity, and binds the request to its principal. A
-// missing or bad credential on a protected route is a 401 whose WWW-Authenticate leads an
-// MCP client to the protected-resource metadata (and from there through OAuth); a token
-// without the route's scopes is a 403 insufficient_scope (step-up).
+// Authentication, the second stage of the chain: the route's auth::RouteAuthenticator reads
+// the credential (bearer JWT, opaque token, or API key) and yields one auth::Identity or the
+// exact 401/403 the MCP authorization spec asks for (WWW-Authenticate leading the client to
+// the protected-resource metadata, and from there through OAuth). On success the request is
+// bound to the principal (sessions of another principal are unknown).
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "auth/api_keys.hpp"
 #include "auth/identity.hpp"
-#include "auth/jwt_authenticator.hpp"
+#include "auth/route_authenticator.hpp"
 #include "gateway/policy_chain.hpp"
 
 namespace gatehouse::policy {
 
 struct AuthnRoute {
   std::string route_path;
-  bool required = true;
-  std::vector<std::string> scopes;  // every call on the route needs all of them
-  std::string metadata_url;         // absolute URL of the protected-resource metadata
-  std::shared_ptr<const auth::JwtAuthenticator> jwt;  // null: no JWT providers
-  std::shared_ptr<const auth::ApiKeyStore> api_keys;  // null: no API keys
+  bool required = true;  // false: anonymous calls pass (a presented bad token still fails)
+  std::shared_ptr<const auth::RouteAuthenticator> authenticator;
 };
 
 class AuthnStage final : public gateway::PolicyStage {
@@ -31,7 +27,7 @@ class AuthnStage final : public gateway::PolicyStage {
   std::string_view name() const override { return "authn"; }
   boost::asio::awaitable<gateway::Decision> apply(gateway::PolicyRequest& request) override;
 
-  // The identity a previous stage put on the request (null when anonymous).
+  // The identity this stage put on the request (null when anonymous).
   static const auth::Identity* identity_of(const gateway::PolicyRequest& request) {
     return static_cast<const auth::Identity*>(request.identity.get());
   }

@@ -9,6 +9,7 @@
 #include "auth/jwk.hpp"
 #include "auth/test_keys.hpp"
 #include "auth/token_cache.hpp"
+#include "auth/jwks_cache.hpp"
 
 namespace gatehouse::policy {
 namespace {
@@ -30,11 +31,17 @@ class AuthnStageTest : public ::testing::Test {
     EXPECT_TRUE(validator);
     std::vector<auth::JwtProvider> providers;
     providers.push_back({*validator, auth::JwksCache::fixed(*keys)});
-    auto jwt = std::make_shared<auth::JwtAuthenticator>(std::move(providers), std::make_shared<auth::TokenCache>(100));
-    stage_ = std::make_unique<AuthnStage>(std::vector<AuthnRoute>{
-        {"/mcp", true, {"mcp:tools"}, kMetadata, jwt, nullptr},
-        {"/open", false, {}, kMetadata, jwt, nullptr},
-    });
+    auth::RouteAuthConfig config;
+    config.resource.resource = kAudience;
+    config.resource.authorization_servers = {kIssuer};
+    config.jwt = providers;
+    config.required_scopes = {"mcp:tools"};
+    auto cache = std::make_shared<auth::TokenCache>(100);
+    auto strict = auth::RouteAuthenticator::create(config, cache);
+    config.required_scopes.clear();
+    auto open = auth::RouteAuthenticator::create(config, cache);
+    EXPECT_TRUE(strict && open);
+    stage_ = std::make_unique<AuthnStage>(std::vector<AuthnRoute>{{"/mcp", true, *strict}, {"/open", false, *open}});
   }
 
   std::string token(boost::json::object claims) {
