@@ -5,7 +5,14 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
@@ -16,6 +23,7 @@
 #include <array>
 #include <cstring>
 #include <exception>
+#include <type_traits>
 
 #include "core/log.hpp"
 
@@ -41,12 +49,70 @@ void log_handler_failure(std::string_view event, std::string_view error, const R
                      {"target", std::string_view(req.target())}});
 }
 
+void log_tls_failure(const error_code& ec, const asio::ip::tcp::endpoint& remote) {
+  log::debug("net.tls_handshake_failed", {{"error", ec.message()}, {"remote", remote.address().to_string()}});
+}
+
 }  // namespace
 
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+template <typename Stream>
+class ExchangeImpl;
+
+// One accepted connection on a plain or TLS stream: reads requests one at a time within the
+// limits and deadlines, runs the handler on each through an Exchange, and watches for the
+// peer closing while the handler works.
+template <typename Stream>
+class Connection final : public ConnectionBase, public std::enable_shared_from_this<Connection<Stream>> {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  Connection(std::shared_ptr<ServerShared> shared, Loop& loop, Stream stream,
+             std::shared_ptr<asio::ssl::context> tls);
+  ~Connection() override;
+
+  static asio::awaitable<void> session(std::shared_ptr<Connection> self);
+
+  // ConnectionBase
+  void close() override;
+  bool idle() const override { return idle_; }
+
+ private:
+  friend class ExchangeImpl<Stream>;
+
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  asio::awaitable<bool> handshake();
+  asio::awaitable<bool> read_request(http::request_parser<http::string_body>& parser);
+  asio::awaitable<void> reject(http::status status, std::string_view text);
+  asio::awaitable<bool> serve(Request request);
+  asio::awaitable<void> watch_peer();
+  void start_watch();
+  asio::awaitable<void> stop_watch();
+
+  std::shared_ptr<ServerShared> shared_;
+  Loop& loop_;
+  std::shared_ptr<asio::ssl::context> tls_;  // kept alive for the connection's lifetime
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  asio::ip::tcp::endpoint remote_;
+  bool idle_ = false;
+  bool closed_ = false;
+
+  // Peer watch during an exchange: a read on the stream in parallel with the handler.
+  bool watching_ = false;
+  bool watch_stop_ = false;
+  bool peer_closed_ = false;
+  asio::steady_timer peer_closed_signal_;
+  asio::steady_timer watch_done_signal_;
+};
+
 // The Exchange of one request; lives on the stack of Connection::serve.
+template <typename Stream>
 class ExchangeImpl final : public Exchange {
  public:
-  ExchangeImpl(Connection& c, Request r) : conn_(c), request_(std::move(r)) {}
+  ExchangeImpl(Connection<Stream>& c, Request r) : conn_(c), request_(std::move(r)) {}
 
   // Exchange
   const Request& request() const override { return request_; }
@@ -62,7 +128,7 @@ class ExchangeImpl final : public Exchange {
                   !conn_.shared_->draining.load(std::memory_order_relaxed);
     response.keep_alive(keep_alive_);
     response.prepare_payload();
-    conn_.stream_.expires_after(conn_.shared_->options.limits.write_timeout);
+    conn_.lowest().expires_after(conn_.shared_->options.limits.write_timeout);
     error_code ec;
     if (request_.method() == http::verb::head) {
       // The head says how long the body would be; the body itself is not sent.
@@ -90,7 +156,7 @@ class ExchangeImpl final : public Exchange {
     res.keep_alive(keep_alive_);
     if (!raw_) res.chunked(true);
     http::response_serializer<http::empty_body> sr(res);
-    conn_.stream_.expires_after(conn_.shared_->options.limits.write_timeout);
+    conn_.lowest().expires_after(conn_.shared_->options.limits.write_timeout);
     auto [ec, n] = co_await http::async_write_header(conn_.stream_, sr, kTuple);
     if (ec) co_return fail_write();
     co_return true;
@@ -100,7 +166,7 @@ class ExchangeImpl final : public Exchange {
     assert(streaming_ && !ended_);
     if (!streaming_ || ended_ || failed_ || conn_.peer_closed_) co_return fail_write();
     if (data.empty()) co_return true;  // an empty chunk would end the body
-    conn_.stream_.expires_after(conn_.shared_->options.limits.write_timeout);
+    conn_.lowest().expires_after(conn_.shared_->options.limits.write_timeout);
     error_code ec;
     if (raw_) {
       std::tie(ec, std::ignore) = co_await asio::async_write(conn_.stream_, asio::buffer(data), kTuple);
@@ -120,7 +186,7 @@ class ExchangeImpl final : public Exchange {
       co_return;
     }
     if (!raw_) {
-      conn_.stream_.expires_after(conn_.shared_->options.limits.write_timeout);
+      conn_.lowest().expires_after(conn_.shared_->options.limits.write_timeout);
       auto [ec, n] = co_await asio::async_write(conn_.stream_, http::make_chunk_last(), kTuple);
       if (ec) {
         fail_write();
@@ -135,6 +201,10 @@ class ExchangeImpl final : public Exchange {
     co_await conn_.peer_closed_signal_.async_wait(kTuple);
   }
   bool peer_closed() const override { return conn_.peer_closed_; }
+  SSL* tls_session() const override {
+    if constexpr (Connection<Stream>::kTls) return conn_.stream_.native_handle();
+    else return nullptr;
+  }
 
   bool answered() const { return answered_; }
   bool streaming() const { return streaming_; }
@@ -148,7 +218,7 @@ class ExchangeImpl final : public Exchange {
     return false;
   }
 
-  Connection& conn_;
+  Connection<Stream>& conn_;
   Request request_;
   bool answered_ = false;
   bool streaming_ = false;
@@ -159,31 +229,53 @@ class ExchangeImpl final : public Exchange {
   bool keep_alive_ = true;
 };
 
-Connection::Connection(std::shared_ptr<ServerShared> shared, Loop& loop, asio::ip::tcp::socket socket)
+template <typename Stream>
+Connection<Stream>::Connection(std::shared_ptr<ServerShared> shared, Loop& loop, Stream stream,
+                               std::shared_ptr<asio::ssl::context> tls)
     : shared_(std::move(shared)),
       loop_(loop),
-      stream_(std::move(socket)),
+      tls_(std::move(tls)),
+      stream_(std::move(stream)),
       peer_closed_signal_(stream_.get_executor()),
       watch_done_signal_(stream_.get_executor()) {
   error_code ec;
-  remote_ = stream_.socket().remote_endpoint(ec);
-  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+  remote_ = lowest().socket().remote_endpoint(ec);
+  lowest().socket().set_option(asio::ip::tcp::no_delay(true), ec);
   shared_->active.fetch_add(1, std::memory_order_relaxed);
 }
 
-Connection::~Connection() { shared_->active.fetch_sub(1, std::memory_order_relaxed); }
+template <typename Stream>
+Connection<Stream>::~Connection() { shared_->active.fetch_sub(1, std::memory_order_relaxed); }
 
-void Connection::close() {
+// No TLS close_notify: the connection ends either way, and waiting for the peer's answer
+// would let a slow client hold it open.
+template <typename Stream>
+void Connection<Stream>::close() {
   if (closed_) return;
   closed_ = true;
   error_code ec;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  stream_.close();
+  lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  lowest().close();
 }
 
-asio::awaitable<void> Connection::session(std::shared_ptr<Connection> self) {
+template <typename Stream>
+asio::awaitable<bool> Connection<Stream>::handshake() {
+  if constexpr (kTls) {
+    lowest().expires_after(shared_->options.limits.header_timeout);
+    auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kTuple);
+    if (ec) {
+      log_tls_failure(ec, remote_);
+      co_return false;
+    }
+  }
+  co_return true;
+}
+
+template <typename Stream>
+asio::awaitable<void> Connection<Stream>::session(std::shared_ptr<Connection> self) {
   self->loop_.connections.emplace(self.get(), self);
   try {
+    if (!co_await self->handshake()) self->close();
     for (bool first = true;; first = false) {
       if (self->closed_ || (!first && self->shared_->draining.load(std::memory_order_relaxed))) break;
       http::request_parser<http::string_body> parser;
@@ -198,7 +290,8 @@ asio::awaitable<void> Connection::session(std::shared_ptr<Connection> self) {
 }
 
 // Reads one request; on a violation answers 400/413/431 and returns false.
-asio::awaitable<bool> Connection::read_request(http::request_parser<http::string_body>& parser) {
+template <typename Stream>
+asio::awaitable<bool> Connection<Stream>::read_request(http::request_parser<http::string_body>& parser) {
   const auto& limits = shared_->options.limits;
   parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_header_bytes, UINT32_MAX)));
   parser.body_limit(limits.max_body_bytes);
@@ -206,13 +299,13 @@ asio::awaitable<bool> Connection::read_request(http::request_parser<http::string
   // Between requests the idle deadline applies; from the first byte, the header deadline.
   if (buffer_.size() == 0) {
     idle_ = true;
-    stream_.expires_after(limits.idle_timeout);
+    lowest().expires_after(limits.idle_timeout);
     auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), kTuple);
     idle_ = false;
     if (ec) co_return false;
     buffer_.commit(n);
   }
-  stream_.expires_after(limits.header_timeout);
+  lowest().expires_after(limits.header_timeout);
   auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, kTuple);
   if (ec == http::error::header_limit) {
     co_await reject(http::status::request_header_fields_too_large, "request header too large\n");
@@ -232,11 +325,11 @@ asio::awaitable<bool> Connection::read_request(http::request_parser<http::string
     auto expect = req[http::field::expect];
     if (beast::iequals(expect, "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      stream_.expires_after(limits.write_timeout);
+      lowest().expires_after(limits.write_timeout);
       auto [wec, wn] = co_await asio::async_write(stream_, asio::buffer(kContinue), kTuple);
       if (wec) co_return false;
     }
-    stream_.expires_after(limits.body_timeout);
+    lowest().expires_after(limits.body_timeout);
     std::tie(ec, n) = co_await http::async_read(stream_, buffer_, parser, kTuple);
     if (ec == http::error::body_limit) {
       co_await reject(http::status::payload_too_large, "request body too large\n");
@@ -252,18 +345,20 @@ asio::awaitable<bool> Connection::read_request(http::request_parser<http::string
 
 // Answers a framing violation and closes politely: stop sending, then discard what the client
 // still sends for a moment so the answer is not lost to a reset.
-asio::awaitable<void> Connection::reject(http::status status, std::string_view text) {
+template <typename Stream>
+asio::awaitable<void> Connection<Stream>::reject(http::status status, std::string_view text) {
   Response res{status, 11};
   res.set(http::field::content_type, "text/plain");
   res.keep_alive(false);
   res.body() = text;
   res.prepare_payload();
-  stream_.expires_after(shared_->options.limits.write_timeout);
+  lowest().expires_after(shared_->options.limits.write_timeout);
   auto [ec, n] = co_await http::async_write(stream_, res, kTuple);
   if (ec) co_return;
+  if constexpr (kTls) co_return;  // a half-close would cut the TLS session short
   error_code sec;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, sec);
-  stream_.expires_after(std::chrono::milliseconds(500));
+  lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_send, sec);
+  lowest().expires_after(std::chrono::milliseconds(500));
   std::array<char, 4096> sink;
   for (std::size_t total = 0; total < 1024 * 1024;) {
     auto [rec, rn] = co_await stream_.async_read_some(asio::buffer(sink), kTuple);
@@ -273,8 +368,9 @@ asio::awaitable<void> Connection::reject(http::status status, std::string_view t
 }
 
 // Runs the handler on one request; true when the connection can carry the next one.
-asio::awaitable<bool> Connection::serve(Request request) {
-  ExchangeImpl exchange(*this, std::move(request));
+template <typename Stream>
+asio::awaitable<bool> Connection<Stream>::serve(Request request) {
+  ExchangeImpl<Stream> exchange(*this, std::move(request));
   start_watch();
   bool threw = false;
   try {
@@ -301,31 +397,43 @@ asio::awaitable<bool> Connection::serve(Request request) {
   co_return !threw && exchange.reusable() && !peer_closed_ && !closed_;
 }
 
-void Connection::start_watch() {
+template <typename Stream>
+void Connection<Stream>::start_watch() {
   watching_ = true;
   watch_stop_ = false;
   peer_closed_ = false;
   peer_closed_signal_.expires_at(asio::steady_timer::time_point::max());
   watch_done_signal_.expires_at(asio::steady_timer::time_point::max());
+  // The watch has no deadline; later writes set only the write deadline while it reads.
+  lowest().expires_never();
   asio::co_spawn(stream_.get_executor(),
-                 [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->watch_peer(); },
+                 [self = this->shared_from_this()]() -> asio::awaitable<void> { co_await self->watch_peer(); },
                  asio::detached);
 }
 
-asio::awaitable<void> Connection::stop_watch() {
+template <typename Stream>
+asio::awaitable<void> Connection<Stream>::stop_watch() {
   if (!watching_) co_return;
   watch_stop_ = true;
   error_code ec;
-  stream_.socket().cancel(ec);
+  lowest().socket().cancel(ec);
   if (watching_) co_await watch_done_signal_.async_wait(kTuple);
 }
 
 // An HTTP/1.1 client sends nothing until the response ends, except a pipelined next request,
 // which is kept for the next read. End of stream or an error means the peer is gone.
-asio::awaitable<void> Connection::watch_peer() {
+template <typename Stream>
+asio::awaitable<void> Connection<Stream>::watch_peer() {
   std::array<char, 2048> chunk;
   while (!watch_stop_) {
-    auto [ec, n] = co_await stream_.socket().async_read_some(asio::buffer(chunk), kTuple);
+    // Through the TLS layer when there is one: the bytes are records, not requests.
+    error_code ec;
+    std::size_t n = 0;
+    if constexpr (kTls) {
+      std::tie(ec, n) = co_await stream_.async_read_some(asio::buffer(chunk), kTuple);
+    } else {
+      std::tie(ec, n) = co_await lowest().socket().async_read_some(asio::buffer(chunk), kTuple);
+    }
     if (ec && watch_stop_ && ec == asio::error::operation_aborted) break;
     // A pipelined request may be kept up to the size one request may have anyway.
     const auto& limits = shared_->options.limits;
@@ -341,6 +449,19 @@ asio::awaitable<void> Connection::watch_peer() {
   watching_ = false;
   peer_closed_signal_.cancel();  // release any waiter once the exchange is over
   watch_done_signal_.cancel();
+}
+
+void serve_connection(std::shared_ptr<ServerShared> shared, Loop& loop, asio::ip::tcp::socket socket,
+                      std::shared_ptr<asio::ssl::context> tls) {
+  if (tls) {
+    TlsStream stream(beast::tcp_stream(std::move(socket)), *tls);
+    auto conn = std::make_shared<Connection<TlsStream>>(std::move(shared), loop, std::move(stream), std::move(tls));
+    asio::co_spawn(loop.io, Connection<TlsStream>::session(std::move(conn)), asio::detached);
+  } else {
+    auto conn = std::make_shared<Connection<PlainStream>>(std::move(shared), loop, PlainStream(std::move(socket)),
+                                                          nullptr);
+    asio::co_spawn(loop.io, Connection<PlainStream>::session(std::move(conn)), asio::detached);
+  }
 }
 
 }  // namespace gatehouse::net

@@ -53,7 +53,7 @@ Status open_acceptor(asio::ip::tcp::acceptor& a, const asio::ip::tcp::endpoint& 
 }
 
 void close_connections(Loop& loop, bool idle_only) {
-  std::vector<std::shared_ptr<Connection>> open;
+  std::vector<std::shared_ptr<ConnectionBase>> open;
   for (auto& [raw, weak] : loop.connections)
     if (auto c = weak.lock()) open.push_back(std::move(c));
   for (auto& c : open)
@@ -62,6 +62,7 @@ void close_connections(Loop& loop, bool idle_only) {
 
 // Kept out of the coroutine (see connection.cpp on GCC 12 and braced initializers).
 void log_accept_failure(const error_code& ec) { log::warn("net.accept_failed", {{"error", ec.message()}}); }
+void log_no_tls_context() { log::error("net.tls_context_missing"); }
 
 asio::awaitable<void> accept_loop(std::shared_ptr<ServerShared> shared, Loop* loop) {
   for (;;) {
@@ -74,8 +75,12 @@ asio::awaitable<void> accept_loop(std::shared_ptr<ServerShared> shared, Loop* lo
       co_await pause.async_wait(kTuple);
       continue;
     }
-    auto conn = std::make_shared<Connection>(shared, *loop, std::move(socket));
-    asio::co_spawn(loop->io, Connection::session(std::move(conn)), asio::detached);
+    std::shared_ptr<asio::ssl::context> tls;
+    if (shared->options.tls && !(tls = shared->options.tls())) {
+      log_no_tls_context();  // the connection is dropped: there is no certificate to offer
+      continue;
+    }
+    serve_connection(shared, *loop, std::move(socket), std::move(tls));
   }
 }
 

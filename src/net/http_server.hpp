@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -64,6 +65,9 @@ class Exchange {
   // or awaitable operators against the producer.
   virtual asio::awaitable<void> wait_peer_closed() = 0;
   virtual bool peer_closed() const = 0;
+
+  // The TLS session on a TLS listener (peer certificate, SNI, ALPN), else nullptr.
+  virtual SSL* tls_session() const { return nullptr; }
 };
 
 using Handler = std::function<asio::awaitable<void>(Exchange&)>;
@@ -73,6 +77,12 @@ struct ListenSpec {
   unsigned short port = 0;  // 0: any free port (see HttpServer::port())
 };
 
+// For a TLS listener: returns the context for the next connection (called once per accepted
+// connection, so a rotated certificate applies to new connections only). The handshake runs
+// within header_timeout. Works with tls::CertificateReloader through an aliasing shared_ptr:
+//   [r] { auto c = r->current(); return std::shared_ptr<ssl::context>(c, &c->context()); }
+using TlsContextSource = std::function<std::shared_ptr<asio::ssl::context>()>;
+
 // Listens on one address. With threads > 1, each thread runs its own io_context and its
 // own acceptor bound with SO_REUSEPORT, so nothing is shared on the hot path.
 class HttpServer {
@@ -81,6 +91,7 @@ class HttpServer {
     ListenSpec listen;
     ServerLimits limits;
     int threads = 1;
+    TlsContextSource tls;  // empty: plain HTTP
   };
 
   static Result<std::unique_ptr<HttpServer>> create(Options options, Handler handler);
