@@ -68,7 +68,11 @@ bool Edge::origin_allowed(const CorsRoute& route, std::string_view origin) {
 }
 
 net::Handler Edge::wrap(net::Handler inner) const {
-  return [this, inner = std::move(inner)](net::Exchange& ex) -> asio::awaitable<void> {
+  return [this, inner = std::move(inner)](net::Exchange& ex) -> asio::awaitable<void> { co_await handle(ex, inner); };
+}
+
+asio::awaitable<void> Edge::handle(net::Exchange& ex, const net::Handler& inner) const {
+  {
     const auto& req = ex.request();
     const auto path = path_of(req);
     for (const auto& doc : documents_) {
@@ -119,7 +123,7 @@ net::Handler Edge::wrap(net::Handler inner) const {
     }
     CorsExchange decorated(ex, origin);
     co_await inner(decorated);
-  };
+  }
 }
 
 }  // namespace gatehouse::policy

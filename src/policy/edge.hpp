@@ -29,6 +29,9 @@ class Edge {
       : cors_(std::move(cors)), documents_(std::move(documents)) {}
 
   net::Handler wrap(net::Handler inner) const;
+  // The same for one exchange; lets a caller swap the Edge per config snapshot while the
+  // listeners keep their handler.
+  boost::asio::awaitable<void> handle(net::Exchange& ex, const net::Handler& inner) const;
 
   // Helpers (public for tests).
   const CorsRoute* cors_for(std::string_view path) const;

@@ -1,0 +1,30 @@
+#include "app/runtime.hpp"
+
+#include "app/authn_builder.hpp"
+#include "app/gateway_snapshot.hpp"
+
+namespace gatehouse::app {
+
+namespace {
+constexpr std::size_t kTokenCacheEntries = 100'000;
+}  // namespace
+
+Result<Runtime> build_runtime(const config::Config& config, std::uint64_t generation, const RuntimeDeps& deps) {
+  Runtime rt;
+  GH_TRY(auto snapshot, to_gateway_snapshot(config, generation));
+  rt.snapshot = std::move(snapshot);
+
+  auto chain = std::make_shared<gateway::PolicyChain>();
+  GH_TRY(auto authn, build_authn(config, std::make_shared<auth::TokenCache>(kTokenCacheEntries), deps.background));
+  if (authn.stage) chain->add(gateway::Stage::authn, std::move(authn.stage));
+  rt.chain = std::move(chain);
+
+  std::vector<policy::CorsRoute> cors;
+  for (const auto& r : config.routes)
+    if (r.cors)
+      cors.push_back({r.path, r.cors->allowed_origins, std::chrono::duration_cast<std::chrono::seconds>(r.cors->max_age)});
+  rt.edge = std::make_shared<const policy::Edge>(std::move(cors), std::move(authn.documents));
+  return rt;
+}
+
+}  // namespace gatehouse::app

@@ -1,0 +1,35 @@
+// Everything one config snapshot needs at run time, built at once so a reload is all or
+// nothing: the gateway's snapshot, the policy chain (stages in the fixed order of
+// gateway/policy_chain.hpp), and the edge (metadata documents, CORS). A build error leaves
+// the running snapshot in place.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <memory>
+
+#include "observe/audit_log.hpp"
+#include "config/types.hpp"
+#include "core/result.hpp"
+#include "gateway/gateway_config.hpp"
+#include "gateway/policy_chain.hpp"
+#include "policy/edge.hpp"
+
+namespace gatehouse::app {
+
+struct RuntimeDeps {
+  boost::asio::any_io_executor background;  // JWKS refresh and other periodic work
+  std::shared_ptr<observe::AuditLog> audit;  // decisions of the authorization stages; may be null
+};
+
+struct Runtime {
+  gateway::SnapshotPtr snapshot;
+  std::shared_ptr<const gateway::PolicyChain> chain;
+  std::shared_ptr<const policy::Edge> edge;
+};
+
+// A fresh verified-token cache per snapshot: a token accepted under an old provider list
+// must be checked again under the new one.
+Result<Runtime> build_runtime(const config::Config& config, std::uint64_t generation, const RuntimeDeps& deps);
+
+}  // namespace gatehouse::app
