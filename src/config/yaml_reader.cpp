@@ -68,8 +68,9 @@ MapReader::MapReader(Context& ctx, const Field& f) : ctx_(ctx), node_(f.node), p
     return;
   }
   is_map_ = true;
-  for (auto it = node_.begin(); it != node_.end(); ++it) {
-    const YAML::Node& k = it->first;
+  // yaml-cpp iterators yield pairs by value: bind the pair, never a member through it->.
+  for (const auto& kv : node_) {
+    const YAML::Node& k = kv.first;
     if (!k.IsScalar()) {
       ctx_.error(k, path_, "keys must be plain names");
       continue;
@@ -79,7 +80,7 @@ MapReader::MapReader(Context& ctx, const Field& f) : ctx_(ctx), node_(f.node), p
       ctx_.error(k, child_path(path_, key), "duplicate key");
       continue;
     }
-    entries_.push_back(Entry{key, k, it->second});
+    entries_.push_back(Entry{key, k, kv.second});
   }
 }
 
@@ -266,20 +267,20 @@ void MapReader::pairs(std::string_view key, StringPairs& out) {
     return;
   }
   StringPairs values;
-  for (auto it = f->node.begin(); it != f->node.end(); ++it) {
-    if (!it->first.IsScalar()) {
-      ctx_.error(it->first, f->path, "keys must be plain names");
+  for (const auto& kv : f->node) {
+    if (!kv.first.IsScalar()) {
+      ctx_.error(kv.first, f->path, "keys must be plain names");
       continue;
     }
-    std::string name = it->first.Scalar();
+    std::string name = kv.first.Scalar();
     std::string path = child_path(f->path, name);
     if (name.empty()) {
-      ctx_.error(it->first, path, "empty name");
+      ctx_.error(kv.first, path, "empty name");
       continue;
     }
     std::string value;
-    if (!it->second.IsNull()) {
-      auto s = ctx_.scalar(it->second, path);
+    if (!kv.second.IsNull()) {
+      auto s = ctx_.scalar(kv.second, path);
       if (!s) continue;
       value = std::move(*s);
     }
