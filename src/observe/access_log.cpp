@@ -119,16 +119,21 @@ std::string AccessLog::format(const AccessRecord& r) const {
       .num("bytes_out", static_cast<std::int64_t>(r.bytes_out))
       .str("trace_id", r.trace_id)
       .str("remote", r.remote);
-  bool any = false;
+  // Repeated headers become one comma-joined value (as HTTP allows), so keys stay unique.
+  std::vector<std::pair<std::string, std::string>> kept;
   for (const auto& [name, value] : r.headers) {
     if (!header_allowed(name)) continue;
-    if (!any) j.begin_object("headers");
-    any = true;
     std::string lower(name);
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    j.str(lower, value, false);
+    auto it = std::find_if(kept.begin(), kept.end(), [&](const auto& e) { return e.first == lower; });
+    if (it == kept.end()) kept.emplace_back(std::move(lower), value);
+    else it->second.append(", ").append(value);
   }
-  if (any) j.end_object();
+  if (!kept.empty()) {
+    j.begin_object("headers");
+    for (const auto& [name, value] : kept) j.str(name, value, false);
+    j.end_object();
+  }
   return j.done();
 }
 

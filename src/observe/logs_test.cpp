@@ -145,6 +145,15 @@ TEST(AccessLog, ScrubsTokensInAnyFieldAndEscapes) {
   EXPECT_FALSE(o.contains("headers"));
 }
 
+TEST(AccessLog, RepeatedHeadersAreJoined) {
+  AccessRecord r;
+  r.headers = {{"Accept", "application/json"}, {"accept", "text/event-stream"}};
+  AccessLog log(nullptr);
+  auto o = json::parse(log.format(r)).as_object();
+  EXPECT_EQ(o.at("headers").as_object().size(), 1u);
+  EXPECT_EQ(o.at("headers").at("accept"), "application/json, text/event-stream");
+}
+
 TEST(AuditLog, DecisionRecordFieldByField) {
   AuditRecord r;
   r.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'763'845'701'005));
