@@ -30,26 +30,20 @@ bool matches(const TupleKey& f, const TupleKey& k) {
 }  // namespace
 
 Status MemoryStore::write(std::span<const Tuple> writes, std::span<const TupleKey> deletes) {
+  GH_CHECK(check_unique(writes, deletes));
   std::unique_lock lock(mu_);
-  std::set<std::string> seen;
   for (const auto& d : deletes) {
     auto it = by_relation_.find(rel_key(d.object, d.relation));
     if (it == by_relation_.end() || !it->second.pick(d.user).count(d.user))
       return fail(Errc::not_found, "cannot delete a tuple which does not exist: " + d.user + " " +
                                        d.relation + " " + d.object);
-    if (!seen.insert(d.object + "#" + d.relation + "@" + d.user).second)
-      return fail(Errc::conflict, "duplicate tuple in one request");
   }
   for (const auto& w : writes) {
     const auto& k = w.key;
     auto it = by_relation_.find(rel_key(k.object, k.relation));
-    bool deleted = false;
-    for (const auto& d : deletes) deleted = deleted || d == k;
-    if (it != by_relation_.end() && it->second.pick(k.user).count(k.user) && !deleted)
+    if (it != by_relation_.end() && it->second.pick(k.user).count(k.user))
       return fail(Errc::conflict, "cannot write a tuple which already exists: " + k.user + " " +
                                       k.relation + " " + k.object);
-    if (!seen.insert(k.object + "#" + k.relation + "@" + k.user).second)
-      return fail(Errc::conflict, "duplicate tuple in one request");
   }
   for (const auto& d : deletes) {
     auto it = by_relation_.find(rel_key(d.object, d.relation));

@@ -116,6 +116,7 @@ Status SqliteStore::prepare() {
 }
 
 Status SqliteStore::write(std::span<const Tuple> writes, std::span<const TupleKey> deletes) {
+  GH_CHECK(check_unique(writes, deletes));
   std::lock_guard lock(mu_);
   GH_CHECK(exec("BEGIN IMMEDIATE"));
   auto rollback = [&](Unexpected e) -> Status {

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -40,5 +41,17 @@ class TupleStore {
   // Every object (`type:id`) of a type that appears in some tuple.
   virtual Result<std::vector<std::string>> objects_of_type(std::string_view type) const = 0;
 };
+
+// OpenFGA refuses a request that names one tuple twice (in writes, deletes or both).
+inline Status check_unique(std::span<const Tuple> writes, std::span<const TupleKey> deletes) {
+  std::set<std::string> seen;
+  auto add = [&](const TupleKey& k) { return seen.insert(k.object + "#" + k.relation + "@" + k.user).second; };
+  for (const auto& d : deletes)
+    if (!add(d)) return fail(Errc::conflict, "duplicate tuple in one request: " + d.user + " " + d.relation + " " + d.object);
+  for (const auto& w : writes)
+    if (!add(w.key))
+      return fail(Errc::conflict, "duplicate tuple in one request: " + w.key.user + " " + w.key.relation + " " + w.key.object);
+  return {};
+}
 
 }  // namespace gatehouse::fga
