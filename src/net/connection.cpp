@@ -358,9 +358,11 @@ asio::awaitable<void> Connection<Stream>::reject(http::status status, std::strin
   if constexpr (kTls) co_return;  // a half-close would cut the TLS session short
   error_code sec;
   lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_send, sec);
-  lowest().expires_after(std::chrono::milliseconds(500));
-  std::array<char, 4096> sink;
-  for (std::size_t total = 0; total < 1024 * 1024;) {
+  // Bounded by time and bytes (like nginx's lingering close): enough for a client that
+  // finishes writing a body of a few MB over a fast link, never an open-ended sink.
+  lowest().expires_after(std::chrono::seconds(1));
+  std::array<char, 16384> sink;
+  for (std::size_t total = 0; total < 16 * 1024 * 1024;) {
     auto [rec, rn] = co_await stream_.async_read_some(asio::buffer(sink), kTuple);
     if (rec) break;
     total += rn;
