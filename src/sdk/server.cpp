@@ -43,6 +43,8 @@ bool has_type(const json::value& v, std::string_view type) {
 
 }  // namespace
 
+json::object empty_object_schema() { return {{"type", "object"}, {"properties", json::object{}}}; }
+
 Status check_arguments(const json::object& schema, const json::object& args) {
   if (const auto* req = schema.if_contains("required"); req && req->is_array()) {
     for (const auto& r : req->get_array()) {

@@ -36,10 +36,13 @@ struct ServerInfo {
   std::string instructions;
 };
 
+// {"type":"object","properties":{}}: the schema of a tool without arguments.
+json::object empty_object_schema();
+
 struct Tool {
   std::string name;
   std::string description;
-  json::object input_schema = {{"type", "object"}, {"properties", json::object{}}};
+  json::object input_schema = empty_object_schema();
   std::optional<json::object> output_schema;
   json::object annotations;
   ToolHandler handler;
