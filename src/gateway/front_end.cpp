@@ -1,4 +1,5 @@
 #include "gateway/front_end.hpp"
+#include "gateway/recording_exchange.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/url/parse.hpp>
@@ -139,16 +140,33 @@ asio::awaitable<void> FrontEnd::handle(net::Exchange& ex, std::string_view liste
     co_await respond_error(ex, Error(Errc::unavailable, "not configured"), {});
     co_return;
   }
+  if (!observer_) {
+    try {
+      co_await handle_checked(ex, std::move(live), listener, nullptr);
+    } catch (const std::exception& e) {
+      // A bug, not input: input errors are Results. Answer rather than drop the connection.
+      log::error("gateway.handler_exception", {{"what", e.what()}});
+    }
+    co_return;
+  }
+  RequestRecord record;
+  record.listener = std::string(listener);
+  record.http_method = std::string(ex.request().method_string());
+  record.bytes_in = ex.request().body().size();
+  record.remote = ex.remote();
+  record.request = &ex.request();
+  if (auto it = ex.request().find("Mcp-Session-Id"); it != ex.request().end()) record.session = std::string(it->value());
+  RecordingExchange recording(ex, record);
   try {
-    co_await handle_checked(ex, std::move(live), listener);
+    co_await handle_checked(recording, std::move(live), listener, &record);
   } catch (const std::exception& e) {
-    // A bug, not input: input errors are Results. Answer rather than drop the connection.
     log::error("gateway.handler_exception", {{"what", e.what()}});
   }
+  observer_(record);
 }
 
 asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_ptr<const Live> live,
-                                               std::string_view listener) {
+                                               std::string_view listener, RequestRecord* record) {
   const auto& req = ex.request();
   std::string_view target = req.target();
   std::string_view path = target.substr(0, target.find('?'));
@@ -157,6 +175,7 @@ asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_pt
     co_await respond_error(ex, Error(Errc::not_found, "no MCP endpoint here"), {});
     co_return;
   }
+  if (record) record->route = route->name;
   if (!origin_allowed(header(req, "Origin"), *route)) {
     co_await respond_error(ex, Error(Errc::forbidden, "Origin not allowed", "mcp.origin"), {});
     co_return;
@@ -255,8 +274,24 @@ asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_pt
       if (auto* a = preq.params->if_contains("arguments"); a && a->is_object()) preq.arguments = &a->get_object();
   }
   resolve_names(*route, ctx.prefix, ctx.target_names, preq);
+  // Copies what the chain learned into the record, whichever way the request ends.
+  auto note = [record, &preq] {
+    if (!record) return;
+    record->mcp_method = std::string(preq.method);
+    record->name = std::string(preq.name);
+    record->target = preq.target;
+    record->tool = !preq.tool.empty() ? preq.tool : !preq.prompt.empty() ? preq.prompt : preq.resource_uri;
+    record->principal = preq.principal;
+    record->authn_outcome = preq.authn_outcome;
+    record->decision = preq.decision;
+    record->decision_rule = preq.decision_rule;
+    record->decision_reason = preq.decision_reason;
+    record->rate_limited = preq.rate_limited;
+  };
+  note();
   if (!live->chain->empty()) {
     Decision d = co_await live->chain->run(preq);
+    note();
     if (d.kind == Decision::Kind::respond) {
       auto res = std::move(*d.response);
       for (auto& [k, v] : d.headers) res.set(k, v);

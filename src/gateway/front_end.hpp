@@ -10,6 +10,7 @@
 
 #include "gateway/gateway_config.hpp"
 #include "gateway/policy_chain.hpp"
+#include "gateway/request_record.hpp"
 #include "gateway/session_codec.hpp"
 #include "gateway/upstream_pool.hpp"
 #include "net/http_server.hpp"
@@ -27,6 +28,8 @@ class FrontEnd {
   // The same with a chain built by the caller (the app, with its policies; tests).
   void update(SnapshotPtr snapshot, std::shared_ptr<const PolicyChain> chain);
   SnapshotPtr snapshot() const;
+  // Set before serving: called with each request's record when it is over.
+  void set_observer(RequestObserver observer) { observer_ = std::move(observer); }
 
   // `listener`: the name of the listener the request came in on (routes name theirs).
   asio::awaitable<void> handle(net::Exchange& exchange, std::string_view listener = {});
@@ -40,12 +43,13 @@ class FrontEnd {
     std::shared_ptr<const PolicyChain> chain;
   };
   asio::awaitable<void> handle_checked(net::Exchange& exchange, std::shared_ptr<const Live> live,
-                                       std::string_view listener);
+                                       std::string_view listener, RequestRecord* record);
 
   std::shared_ptr<const SessionCodec> codec_;
   std::shared_ptr<UpstreamPools> pools_;
   std::string server_version_;
   std::atomic<std::shared_ptr<const Live>> live_;
+  RequestObserver observer_;
 };
 
 // Fills preq.target and the upstream name (tool, prompt, resource_uri) from preq.name.

@@ -74,13 +74,16 @@ Result<std::unique_ptr<Gateway>> Gateway::create(SnapshotPtr snapshot, GatewayOp
   g->pools_ = std::make_shared<UpstreamPools>();
   g->front_ = std::make_unique<FrontEnd>(g->codec_, g->pools_, options.server_version);
   g->front_->update(snapshot);
+  if (options.on_request_done) g->front_->set_observer(options.on_request_done);
   g->config_dump_ = redacted_snapshot_json(*snapshot);
   for (const auto& l : snapshot->listeners) {
     net::HttpServer::Options o;
     o.listen = {l.address, l.port};
     o.limits = options.limits;
     o.threads = options.threads;
-    auto server = net::HttpServer::create(o, g->front_->handler(l.name));
+    net::Handler handler = g->front_->handler(l.name);
+    if (options.wrap_handler) handler = options.wrap_handler(std::move(handler));
+    auto server = net::HttpServer::create(o, std::move(handler));
     if (!server.ok()) return fail(server.error());
     log::info("gateway.listening", {{"listener", l.name}, {"address", l.address}, {"port", (*server)->port()},
                                     {"threads", options.threads}});
@@ -162,14 +165,16 @@ void Gateway::drain(std::chrono::milliseconds grace) {
             {{"ms", std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()}});
 }
 
-void Gateway::update(SnapshotPtr snapshot) {
+void Gateway::update(SnapshotPtr snapshot, std::shared_ptr<const PolicyChain> chain) {
   auto old = front_->snapshot();
   bool listeners_changed = old && old->listeners.size() != snapshot->listeners.size();
   if (old && !listeners_changed)
     for (std::size_t i = 0; i < old->listeners.size(); ++i) {
       const auto& a = old->listeners[i];
       const auto& b = snapshot->listeners[i];
-      if (a.name != b.name || a.address != b.address || (b.port != 0 && a.port != b.port)) listeners_changed = true;
+      // Port 0 means "the port bound at start", in the old snapshot or the new one.
+      const unsigned short bound = i < servers_.size() ? servers_[i]->port() : a.port;
+      if (a.name != b.name || a.address != b.address || (b.port != 0 && bound != b.port)) listeners_changed = true;
     }
   if (listeners_changed)
     log::warn("gateway.listeners_unchanged", {{"detail", "listener changes take effect after a restart"}});
@@ -178,7 +183,8 @@ void Gateway::update(SnapshotPtr snapshot) {
     config_dump_ = redacted_snapshot_json(*snapshot);
   }
   log::info("gateway.reloaded", {{"generation", snapshot->generation}, {"routes", snapshot->routes.size()}});
-  front_->update(std::move(snapshot));
+  if (chain) front_->update(std::move(snapshot), std::move(chain));
+  else front_->update(std::move(snapshot));
 }
 
 void Gateway::set_config_dump(std::string json) {
@@ -206,7 +212,10 @@ asio::awaitable<void> Gateway::handle_admin(net::Exchange& ex) {
     res.prepare_payload();
     return res;
   };
-  if (req.method() != http::verb::get) {
+  const bool builtin = path == "/healthz" || path == "/readyz" || path == "/config";
+  if (!builtin && options_.admin_extra) {
+    co_await options_.admin_extra(ex);
+  } else if (req.method() != http::verb::get) {
     co_await ex.respond(answer(http::status::method_not_allowed, R"({"error":"method not allowed"})"));
   } else if (path == "/healthz") {
     co_await ex.respond(answer(http::status::ok, R"({"status":"ok"})"));

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,6 +26,14 @@ struct GatewayOptions {
   std::string server_version = "0.1.0";
   net::ServerLimits limits;
   std::chrono::milliseconds drain_grace{10'000};  // run(): how long SIGTERM lets requests finish
+  // Applied to each listener's handler at create(): the app puts its edge (metadata
+  // documents, CORS, the access log) in front of the MCP front end.
+  std::function<net::Handler(net::Handler)> wrap_handler;
+  // Consulted by the admin listener for paths other than /healthz, /readyz and /config
+  // (the app serves /metrics and /loglevel there). Empty: those paths are 404.
+  net::Handler admin_extra;
+  // Called with each MCP request's record when it is over (access log, metrics).
+  RequestObserver on_request_done;
 };
 
 class Gateway {
@@ -44,9 +53,12 @@ class Gateway {
   // children, then closes what is left. Idempotent.
   void drain(std::chrono::milliseconds grace);
 
-  // Hot reload: new requests use `snapshot`; in-flight ones finish on theirs; sessions
-  // stay valid (same key). Listener changes need a restart (logged).
-  void update(SnapshotPtr snapshot);
+  // Hot reload: new requests use `snapshot` and `chain` (swapped together, so no request
+  // sees a new route with an old chain); in-flight ones finish on theirs; sessions stay
+  // valid (same key). Listener changes need a restart (logged). Without a chain, the
+  // built-in chain of the snapshot is used (tests and the harness; the app always passes
+  // its own, so policies are never dropped by a reload).
+  void update(SnapshotPtr snapshot, std::shared_ptr<const PolicyChain> chain = nullptr);
   // The redacted configuration /config answers with (JSON text). Default: the snapshot's
   // routes and targets, header values and environment values redacted.
   void set_config_dump(std::string json);

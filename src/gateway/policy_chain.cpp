@@ -15,6 +15,8 @@ boost::asio::awaitable<Decision> PolicyChain::run(PolicyRequest& request) const 
       Decision d = co_await policy->apply(request);
       for (auto& h : d.headers) out.headers.push_back(std::move(h));
       if (d.kind == Decision::Kind::respond) {
+        if (request.decision.empty() || request.decision == "allow") request.decision = "deny";
+        if (request.decision_rule.empty()) request.decision_rule = std::string(policy->name());
         d.headers = std::move(out.headers);
         co_return d;
       }

@@ -47,6 +47,14 @@ struct PolicyRequest {
   // session is bound to (a session presented by another principal is unknown: 404).
   std::shared_ptr<const void> identity;
   std::string principal;
+  // What the stages decided, for the access log, metrics and audit. A stage that answers
+  // instead of the upstream sets decision "deny" (or "limited") and the rule; when it does
+  // not, the chain records "deny" and the stage's name.
+  std::string authn_outcome;  // ok / missing / invalid / insufficient_scope
+  std::string decision;       // allow / deny / limited
+  std::string decision_rule;
+  std::string decision_reason;
+  bool rate_limited = false;
 };
 
 // One entry of a merged list answer, as a list filter sees it.

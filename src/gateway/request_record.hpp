@@ -1,0 +1,44 @@
+// What the front end learned about one request, handed to an observer when the request is
+// over (the app writes the access log line and the request metrics from it). The gateway
+// itself knows no log format and no metrics library.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "net/http_server.hpp"
+
+namespace gatehouse::gateway {
+
+struct RequestRecord {
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::string listener;
+  std::string route;          // the route's name ("" when no route matched)
+  std::string http_method;
+  std::string mcp_method;     // JSON-RPC method ("" for responses, GET and DELETE)
+  std::string name;           // params.name / params.uri as the client sent it
+  std::string target;         // resolved target, when known
+  std::string tool;           // upstream tool / prompt name or resource URI
+  std::string principal;      // stable principal key ("" when anonymous)
+  std::string session;        // raw session id (request header, or the one issued): log a tag only
+  std::string authn_outcome;  // ok / missing / invalid / insufficient_scope ("" when no authn)
+  std::string decision;       // allow / deny / limited ("" when no policy decided)
+  std::string decision_rule;  // the rule or stage that decided
+  std::string decision_reason;
+  bool rate_limited = false;
+  bool streamed = false;      // answered with an SSE stream
+  int status = 0;             // HTTP status sent (0: the client left before any answer)
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  boost::asio::ip::tcp::endpoint remote;
+  const net::Request* request = nullptr;  // valid only during the observer call
+};
+
+// Called once per request on the connection's thread, after the answer ended. Must not block.
+using RequestObserver = std::function<void(const RequestRecord&)>;
+
+}  // namespace gatehouse::gateway
