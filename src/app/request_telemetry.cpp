@@ -1,0 +1,107 @@
+#include "app/request_telemetry.hpp"
+
+#include <boost/asio/ip/address.hpp>
+
+#include <string>
+
+#include "core/log.hpp"
+
+namespace gatehouse::app {
+namespace http = boost::beast::http;
+
+namespace {
+
+std::string endpoint_text(const boost::asio::ip::tcp::endpoint& e) {
+  auto a = e.address();
+  std::string host = a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
+  return host + ":" + std::to_string(e.port());
+}
+
+// The outcome of an MCP call as a small closed set, so metric cardinality stays bounded.
+std::string_view outcome_of(const gateway::RequestRecord& r) {
+  if (r.rate_limited) return "limited";
+  if (r.decision == "deny") return "denied";
+  if (r.status == 0) return "client_gone";
+  if (r.status >= 500) return "error";
+  if (r.status >= 400) return "rejected";
+  return "ok";
+}
+
+}  // namespace
+
+observe::AccessRecord access_record(const gateway::RequestRecord& r, const net::Request* request) {
+  observe::AccessRecord a;
+  a.route = r.route;
+  a.method = r.http_method;
+  a.mcp_method = r.mcp_method;
+  a.target = r.target;
+  a.tool = r.tool;
+  a.session = r.session;
+  a.principal = r.principal;
+  a.decision = r.rate_limited ? "limited" : r.decision;
+  a.rule = r.decision_rule;
+  a.error = r.decision_reason;
+  a.status = r.status;
+  a.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - r.started).count();
+  a.bytes_in = r.bytes_in;
+  a.bytes_out = r.bytes_out;
+  a.remote = endpoint_text(r.remote);
+  if (request) {
+    if (auto it = request->find("traceparent"); it != request->end() && it->value().size() >= 35)
+      a.trace_id = std::string(it->value().substr(3, 32));
+    for (const auto& h : *request) a.headers.emplace_back(std::string(h.name_string()), std::string(h.value()));
+  }
+  return a;
+}
+
+gateway::RequestObserver request_observer(std::shared_ptr<observe::Telemetry> telemetry) {
+  return [telemetry](const gateway::RequestRecord& r) {
+    const auto& m = telemetry->metrics();
+    const std::string status = std::to_string(r.status);
+    m.http_requests->with({r.route, r.http_method, status}).inc();
+    if (!r.mcp_method.empty()) {
+      m.mcp_calls->with({r.target, r.mcp_method, r.tool, outcome_of(r)}).inc();
+      if (!r.decision.empty()) m.authz->with({r.decision_rule.empty() ? "rules" : r.decision_rule, r.decision}).inc();
+      if (r.rate_limited) m.ratelimit_hits->with({r.decision_rule}).inc();
+    }
+    if (!r.authn_outcome.empty()) m.authn->with({r.route, r.authn_outcome}).inc();
+    if (auto* log = telemetry->access_log()) log->write(access_record(r, r.request));
+  };
+}
+
+net::Handler admin_handler(std::shared_ptr<observe::Telemetry> telemetry) {
+  return [telemetry](net::Exchange& ex) -> boost::asio::awaitable<void> {
+    const auto& req = ex.request();
+    std::string_view target = req.target();
+    std::string_view path = target.substr(0, target.find('?'));
+    std::string_view query = target.size() > path.size() ? target.substr(path.size() + 1) : std::string_view{};
+    net::Response res{http::status::ok, 11};
+    res.set(http::field::cache_control, "no-store");
+    if (path == "/metrics" && req.method() == http::verb::get) {
+      res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+      res.body() = telemetry->registry().render();
+    } else if (path == "/loglevel" && req.method() == http::verb::get) {
+      res.set(http::field::content_type, "application/json");
+      res.body() = std::string(R"({"level":")") + std::string(log::to_string(log::level())) + "\"}";
+    } else if (path == "/loglevel" && (req.method() == http::verb::put || req.method() == http::verb::post)) {
+      res.set(http::field::content_type, "application/json");
+      std::string_view level = query.starts_with("level=") ? query.substr(6) : std::string_view(req.body());
+      if (auto parsed = log::parse_level(std::string(level))) {
+        log::set_level(*parsed);
+        log::info("log.level_changed", {{"level", std::string(level)}});
+        res.body() = std::string(R"({"level":")") + std::string(log::to_string(*parsed)) + "\"}";
+      } else {
+        res.result(http::status::bad_request);
+        res.body() = R"({"error":"level must be trace, debug, info, warn or error"})";
+      }
+    } else {
+      res.result(http::status::not_found);
+      res.set(http::field::content_type, "application/json");
+      res.body() = R"({"error":"not found"})";
+    }
+    res.prepare_payload();
+    co_await ex.respond(std::move(res));
+  };
+}
+
+}  // namespace gatehouse::app

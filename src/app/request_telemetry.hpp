@@ -1,0 +1,22 @@
+// Turns each request's record (gateway::RequestRecord) into the access-log line and the
+// request metrics, and serves the admin paths the app owns (/metrics, /loglevel).
+#pragma once
+
+#include <memory>
+
+#include "gateway/request_record.hpp"
+#include "net/http_server.hpp"
+#include "observe/telemetry.hpp"
+
+namespace gatehouse::app {
+
+// The observer the gateway calls per request. Keeps `telemetry` alive.
+gateway::RequestObserver request_observer(std::shared_ptr<observe::Telemetry> telemetry);
+
+// The access-log record for a request (exposed for tests).
+observe::AccessRecord access_record(const gateway::RequestRecord& r, const net::Request* request);
+
+// GET /metrics (Prometheus text), GET /loglevel, PUT|POST /loglevel?level=debug.
+net::Handler admin_handler(std::shared_ptr<observe::Telemetry> telemetry);
+
+}  // namespace gatehouse::app
