@@ -94,6 +94,9 @@ TEST(Cel, ConversionsTimestampsDurations) {
   EXPECT_TRUE(is_true("duration('1h30m') == duration('90m') && duration('1.5s').getMilliseconds() == 500"));
   EXPECT_TRUE(is_true("timestamp('2024-01-01T00:00:00Z') + duration('24h') == timestamp('2024-01-02T00:00:00Z')"));
   EXPECT_TRUE(is_true("string(duration('1h')) == '3600s' && string(timestamp(0)) == '1970-01-01T00:00:00Z'"));
+  EXPECT_TRUE(is_true("timestamp('2024-07-01T12:00:00Z').getHours('Europe/Paris') == 14"));  // summer time
+  EXPECT_TRUE(is_true("timestamp('2024-01-01T12:00:00Z').getHours('Europe/Paris') == 13"));
+  EXPECT_TRUE(is_error("timestamp(0).getHours('../../etc/passwd')"));
   EXPECT_TRUE(is_error("timestamp('2023-02-29T00:00:00Z')"));
   EXPECT_TRUE(is_error("timestamp('9999-12-31T23:59:59Z') + duration('1s')"));
 }

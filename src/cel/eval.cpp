@@ -11,7 +11,7 @@ namespace gatehouse::cel {
 namespace {
 
 constexpr std::string_view kTypeNames[] = {"int", "uint", "double", "bool", "string", "bytes", "list",
-                                           "map", "null_type", "type", "dyn"};
+                                           "map", "null_type", "type"};
 
 class Evaluator {
  public:

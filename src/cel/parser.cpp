@@ -244,7 +244,9 @@ class Parser {
       GH_CHECK(chain.link());
       const Token& at = cur();
       if (accept(Tok::dot)) {
-        if (cur().kind != Tok::ident) return error(cur(), "expected a field or method name after '.'");
+        // Reserved words ("if", "package"...) are valid field and method names after a dot.
+        if (cur().kind != Tok::ident && cur().kind != Tok::reserved)
+          return error(cur(), "expected a field or method name after '.'");
         const Token& id = cur();
         ++pos_;
         if (!id.quoted && accept(Tok::lparen)) {

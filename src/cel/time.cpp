@@ -1,8 +1,10 @@
 // Timestamps and durations: parsing, printing and range checks (see time.hpp).
 #include "cel/time.hpp"
+#include "cel/tzif.hpp"
 
 #include <charconv>
 #include <cstdio>
+#include <limits>
 
 namespace gatehouse::cel {
 
@@ -10,7 +12,6 @@ namespace {
 
 constexpr std::int64_t kMinTimestampSeconds = -62135596800;  // 0001-01-01T00:00:00Z
 constexpr std::int64_t kMaxTimestampSeconds = 253402300799;  // 9999-12-31T23:59:59Z
-constexpr std::int64_t kMaxDurationSeconds = 315576000000;   // 10000 years
 constexpr __int128 kNanos = 1'000'000'000;
 
 // Days since 1970-01-01 of a proleptic Gregorian date (the classic era/day-of-era method).
@@ -66,8 +67,10 @@ std::optional<Timestamp> timestamp_from_nanos(__int128 nanos) {
 }
 
 std::optional<Duration> duration_from_nanos(__int128 nanos) {
+  // CEL durations are int64 nanoseconds (about +-292 years), narrower than protobuf's range.
+  if (nanos < std::numeric_limits<std::int64_t>::min() || nanos > std::numeric_limits<std::int64_t>::max())
+    return std::nullopt;
   const __int128 secs = nanos / kNanos;  // truncates toward zero: nanos keep the sign
-  if (secs < -kMaxDurationSeconds || secs > kMaxDurationSeconds) return std::nullopt;
   return Duration{static_cast<std::int64_t>(secs), static_cast<std::int32_t>(nanos % kNanos)};
 }
 
@@ -183,7 +186,7 @@ std::string format_duration(Duration d) {
   return out;
 }
 
-std::optional<int> zone_offset(std::string_view zone, Timestamp /*t*/) {
+std::optional<int> zone_offset(std::string_view zone, Timestamp t) {
   if (zone == "UTC" || zone == "Z" || zone == "Etc/UTC" || zone == "GMT") return 0;
   // Fixed offsets: "+05:30", "-08:00" (also without the sign: "05:30").
   std::string_view z = zone;
@@ -195,8 +198,7 @@ std::optional<int> zone_offset(std::string_view zone, Timestamp /*t*/) {
   int h, m;
   if (z.size() == 5 && digits(z, 0, 2, h) && z[2] == ':' && digits(z, 3, 2, m) && h < 24 && m < 60)
     return sign * (h * 3600 + m * 60);
-  // IANA zone names would need tzdata rules; libstdc++ 12 has no std::chrono::tzdb.
-  return std::nullopt;
+  return iana_offset(zone, t.seconds);
 }
 
 }  // namespace gatehouse::cel
