@@ -6,7 +6,7 @@ const char* usage() {
   return R"(usage:
   gatehouse run --config FILE [--log-level LEVEL]   serve, reloading FILE when it changes
   gatehouse validate FILE                           check a config file, print every error
-  gatehouse policy test --config FILE CASES         check policy cases (identity, request, expected)
+  gatehouse policy test CASES [--config FILE]       check policy cases (identity, request, expected)
   gatehouse fga test FILE                           run an OpenFGA store test file (.fga.yaml)
   gatehouse version
 )";
@@ -76,8 +76,7 @@ Result<Command> parse_command_line(const std::vector<std::string>& args) {
   if (verb == "policy") {
     cmd.kind = Command::Kind::policy_test;
     GH_TRY(auto parsed, parse_options(cmd, args, 2, positional));
-    if (parsed.config.empty() || positional.size() != 1)
-      return usage_error("policy test needs --config FILE and one cases file");
+    if (positional.size() != 1) return usage_error("policy test needs one cases file (--config FILE optional)");
     parsed.file = positional[0];
     return parsed;
   }

@@ -22,6 +22,9 @@ namespace gatehouse::cel {
 struct Env {
   std::vector<std::string> variables;
   bool allow_undeclared = false;
+  // Variables whose fields are exactly the declared "name.field" entries: selecting any
+  // other field is a compile error (a typo such as identity.rolez fails at config load).
+  std::vector<std::string> closed;
 };
 
 // A compiled expression; cheap to copy and safe to share between threads.

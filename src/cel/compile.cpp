@@ -30,7 +30,10 @@ class Checker {
       case Expr::Type::constant: return {};
       case Expr::Type::ident: return check_ident(e);
       case Expr::Type::select: {
-        if (auto q = qualified_name(e)) e.qualified = *q;
+        if (auto q = qualified_name(e)) {
+          e.qualified = *q;
+          GH_CHECK(check_field(e));
+        }
         return check(*e.args[0]);
       }
       case Expr::Type::call: return check_call(e);
@@ -69,6 +72,24 @@ class Checker {
     auto inner = qualified_name(*e.args[0]);
     if (!inner) return std::nullopt;
     return *inner + "." + e.name;
+  }
+
+  // "identity.rolez" where identity is closed and has no field rolez.
+  Status check_field(const Expr& e) {
+    const std::string& q = e.qualified;
+    const auto dot = q.rfind('.');
+    const std::string parent = q.substr(0, dot);
+    if (std::find(env_.closed.begin(), env_.closed.end(), parent) == env_.closed.end()) return {};
+    const auto root = parent.substr(0, parent.find('.'));
+    if (std::find(scope_.begin(), scope_.end(), root) != scope_.end()) return {};  // a macro variable
+    std::string fields;
+    for (const auto& v : env_.variables) {
+      if (v == q) return {};
+      if (v.size() > parent.size() + 1 && v.starts_with(parent) && v[parent.size()] == '.' &&
+          v.find('.', parent.size() + 1) == std::string::npos)
+        fields += (fields.empty() ? "" : ", ") + v.substr(parent.size() + 1);
+    }
+    return error(e, "no field '" + e.name + "' in " + parent + " (fields: " + fields + ")");
   }
 
   Status check_ident(const Expr& e) {

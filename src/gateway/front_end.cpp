@@ -268,6 +268,7 @@ asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_pt
   }
 
   PolicyRequest preq{req, ex.remote(), route->path, era, method, name};
+  if (message.contains("id")) preq.id = &id;
   if (auto* p = message.if_contains("params"); p && p->is_object()) {
     preq.params = &p->get_object();
     if (method == "tools/call")

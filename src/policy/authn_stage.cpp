@@ -34,6 +34,10 @@ boost::asio::awaitable<gateway::Decision> AuthnStage::apply(gateway::PolicyReque
     // The reason (jwt.expired, apikey.unknown...) goes to the log; the client gets only what
     // RFC 6750 asks for.
     log::info("authn.rejected", {{"route", request.route_path}, {"status", c.status}, {"reason", c.reason}});
+    request.authn_outcome = c.status == 403 ? "insufficient_scope" : (request.http.count("Authorization") || request.http.count("X-API-Key")) ? "invalid" : "missing";
+    request.decision = "deny";
+    request.decision_rule = "authn";
+    request.decision_reason = c.reason;
     std::vector<std::pair<std::string, std::string>> headers;
     if (!c.www_authenticate.empty()) headers.emplace_back("WWW-Authenticate", c.www_authenticate);
     co_return gateway::Decision::respond_now(error_response(static_cast<unsigned>(c.status), kUnauthorizedCode,
@@ -41,6 +45,7 @@ boost::asio::awaitable<gateway::Decision> AuthnStage::apply(gateway::PolicyReque
   }
   request.principal = result.identity->principal_key();
   request.identity = result.identity;
+  request.authn_outcome = "ok";
   co_return gateway::Decision::proceed_with();
 }
 

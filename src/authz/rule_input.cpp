@@ -1,0 +1,92 @@
+#include "authz/rule_input.hpp"
+
+#include <boost/json/array.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace gatehouse::authz {
+namespace json = boost::json;
+
+namespace {
+
+json::array strings(const std::vector<std::string>& v) {
+  json::array a;
+  a.reserve(v.size());
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+// Credentials never reach rules: a rule that could read them could also leak them (logs,
+// FGA tuples, rate-limit keys).
+bool is_secret_header(std::string_view lower) {
+  return lower == "authorization" || lower == "cookie" || lower == "proxy-authorization" || lower == "x-api-key" ||
+         lower == "mcp-session-id" || lower == "set-cookie";
+}
+
+}  // namespace
+
+const cel::Env& rule_env() {
+  static const cel::Env env = [] {
+    cel::Env e;
+    e.variables = {"identity", "request", "mcp", "now"};
+    for (const char* f : {"subject", "issuer", "client_id", "principal", "method", "scopes", "roles", "groups", "claims"})
+      e.variables.push_back(std::string("identity.") + f);
+    for (const char* f : {"method", "path", "headers", "source"}) e.variables.push_back(std::string("request.") + f);
+    for (const char* f : {"address", "port"}) e.variables.push_back(std::string("request.source.") + f);
+    for (const char* f : {"method", "target", "tool", "prompt", "resource", "name", "args"})
+      e.variables.push_back(std::string("mcp.") + f);
+    // claims, headers and args are open: their keys come from tokens, clients and tools.
+    e.closed = {"identity", "request", "request.source", "mcp"};
+    return e;
+  }();
+  return env;
+}
+
+json::object rule_document(const gateway::PolicyRequest& r, const auth::Identity* id) {
+  json::object identity;
+  identity["subject"] = id ? id->subject : "";
+  identity["issuer"] = id ? id->issuer : "";
+  identity["client_id"] = id ? id->client_id : "";
+  identity["principal"] = r.principal;
+  identity["method"] = id ? id->method : "";
+  identity["scopes"] = id ? strings(id->scopes) : json::array{};
+  identity["roles"] = id ? strings(id->roles) : json::array{};
+  identity["groups"] = id ? strings(id->groups) : json::array{};
+  identity["claims"] = id ? id->claims : json::object{};
+
+  json::object headers;
+  for (const auto& h : r.http) {
+    std::string name(h.name_string());
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (is_secret_header(name)) continue;
+    auto& slot = headers[name];
+    if (slot.is_string()) slot = std::string(slot.get_string()) + ", " + std::string(h.value());
+    else slot = std::string(h.value());
+  }
+  std::string_view target = r.http.target();
+  json::object request;
+  request["method"] = std::string(r.http.method_string());
+  request["path"] = std::string(target.substr(0, target.find('?')));
+  request["headers"] = std::move(headers);
+  request["source"] = json::object{{"address", r.source.address().to_string()}, {"port", r.source.port()}};
+
+  json::object mcp;
+  mcp["method"] = std::string(r.method);
+  mcp["target"] = r.target;
+  mcp["tool"] = r.tool;
+  mcp["prompt"] = r.prompt;
+  mcp["resource"] = r.resource_uri;
+  mcp["name"] = std::string(r.name);
+  mcp["args"] = r.arguments ? *r.arguments : json::object{};
+
+  return json::object{{"identity", std::move(identity)}, {"request", std::move(request)}, {"mcp", std::move(mcp)}};
+}
+
+void bind(cel::Activation& activation, const json::object& document, std::chrono::system_clock::time_point now) {
+  activation.set_json_members(document);
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+  activation.set("now", cel::Value::timestamp(cel::Timestamp{ns / 1'000'000'000, static_cast<std::int32_t>(ns % 1'000'000'000)}));
+}
+
+}  // namespace gatehouse::authz

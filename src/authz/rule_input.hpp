@@ -1,0 +1,35 @@
+// What a policy rule sees, as CEL variables built once per request:
+//   identity {subject, issuer, client_id, principal, method, scopes, roles, groups, claims}
+//   request  {method, path, headers (lower-case names; credentials left out), source {address, port}}
+//   mcp      {method, target, tool, prompt, resource, name, args}
+//   now      (timestamp)
+// The same input serves the CEL rules, rate-limit keys and FGA templates.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+
+#include "auth/identity.hpp"
+#include "cel/cel.hpp"
+#include "gateway/policy_chain.hpp"
+
+namespace gatehouse::authz {
+
+// The declared variables, so a misspelled name fails when the config loads.
+const cel::Env& rule_env();
+
+// The JSON document behind the variables (identity is null-free: an anonymous caller has
+// empty strings and lists). `item_name` overrides the tool/prompt/resource (list filtering).
+boost::json::object rule_document(const gateway::PolicyRequest& request, const auth::Identity* identity);
+
+// Binds the document's members and `now`. The document must outlive the activation.
+void bind(cel::Activation& activation, const boost::json::object& document,
+          std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+
+// The identity a stage before us attached, or null.
+inline const auth::Identity* identity_of(const gateway::PolicyRequest& request) {
+  return static_cast<const auth::Identity*>(request.identity.get());
+}
+
+}  // namespace gatehouse::authz
