@@ -84,13 +84,19 @@ std::shared_ptr<StdioUpstream> StdioUpstream::create(asio::any_io_executor ex, s
   return std::shared_ptr<StdioUpstream>(new StdioUpstream(ex, std::move(target), std::move(spec)));
 }
 
+// Never signals a non-positive pid: kill(0) is our own process group and kill(-1) every
+// process we may signal (a test runner, a shell...). The one place that sends signals.
+static void signal_child(pid_t pid, int sig) {
+  if (pid > 0) ::kill(pid, sig);
+}
+
 StdioUpstream::StdioUpstream(asio::any_io_executor ex, std::string target, StdioSpec spec)
     : ex_(ex), target_(std::move(target)), spec_(std::move(spec)), state_changed_(ex) {}
 
 StdioUpstream::~StdioUpstream() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
+  if (const pid_t pid = pid_.exchange(-1); pid > 0) {
+    signal_child(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
   }
 }
 
@@ -208,20 +214,23 @@ asio::awaitable<void> StdioUpstream::supervise() {
 }
 
 asio::awaitable<void> StdioUpstream::reap(std::chrono::milliseconds grace) {
-  if (pid_ <= 0) co_return;
+  // A local copy: another reaper may clear pid_ meanwhile, and waitpid(-1)/kill(-1) would
+  // mean "any child" / "every process we may signal".
+  const pid_t pid = pid_;
+  if (pid <= 0) co_return;
   asio::steady_timer t(ex_);
   auto deadline = Clock::now() + grace;
   int status = 0;
-  while (::waitpid(pid_, &status, WNOHANG) == 0) {
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
     if (Clock::now() >= deadline) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
+      signal_child(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
       break;
     }
     t.expires_after(std::chrono::milliseconds(20));
     co_await t.async_wait(as_tuple(use_awaitable));
   }
-  log::info("upstream.stdio.exited", {{"target", target_}, {"pid", static_cast<int>(pid_)},
+  log::info("upstream.stdio.exited", {{"target", target_}, {"pid", static_cast<int>(pid)},
                                       {"status", WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status)}});
   pid_ = -1;
   for (auto* d : {&stdin_, &stdout_, &stderr_})
@@ -253,7 +262,7 @@ asio::awaitable<void> StdioUpstream::read_stdout() {
     buf.erase(0, n);
   }
   // The child closed stdout (or a line exceeded the limit): treat as gone.
-  if (pid_ > 0 && state_ != State::stopping) ::kill(pid_, SIGTERM);
+  if (state_ != State::stopping) signal_child(pid_, SIGTERM);
 }
 
 asio::awaitable<void> StdioUpstream::read_stderr() {
@@ -289,7 +298,7 @@ asio::awaitable<bool> StdioUpstream::initialize() {
   forget(id, false);
   if (!r.ok() || !r->has_value()) {
     log::error("upstream.stdio.initialize_failed", {{"target", target_}});
-    if (pid_ > 0) ::kill(pid_, SIGTERM);
+    signal_child(pid_, SIGTERM);
     co_return false;
   }
   auto& response = **r;
@@ -297,7 +306,7 @@ asio::awaitable<bool> StdioUpstream::initialize() {
   if (!result || !result->is_object()) {
     log::error("upstream.stdio.initialize_rejected", {{"target", target_},
                                                       {"response", json::serialize(response)}});
-    if (pid_ > 0) ::kill(pid_, SIGTERM);
+    signal_child(pid_, SIGTERM);
     co_return false;
   }
   init_result_ = result->as_object();
@@ -504,7 +513,7 @@ asio::awaitable<void> StdioUpstream::stop(std::chrono::milliseconds grace) {
   if (pid_ > 0) {
     boost::system::error_code ignored;
     if (stdin_) stdin_->close(ignored);  // EOF first: well-behaved servers exit on their own
-    ::kill(pid_, SIGTERM);
+    signal_child(pid_, SIGTERM);
     co_await reap(grace);
   }
   fail_all(Error(Errc::unavailable, "gateway stopping", "upstream.stopping"));
@@ -512,15 +521,16 @@ asio::awaitable<void> StdioUpstream::stop(std::chrono::milliseconds grace) {
 
 void StdioUpstream::signal_term() {
   state_ = State::stopping;
-  if (pid_ > 0) ::kill(pid_, SIGTERM);
+  signal_child(pid_, SIGTERM);
 }
 
 void StdioUpstream::reap_blocking(std::chrono::steady_clock::time_point deadline) {
-  if (pid_ <= 0) return;
-  while (::waitpid(pid_, nullptr, WNOHANG) == 0) {
+  const pid_t pid = pid_;
+  if (pid <= 0) return;
+  while (::waitpid(pid, nullptr, WNOHANG) == 0) {
     if (std::chrono::steady_clock::now() >= deadline) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
+      signal_child(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
       break;
     }
     ::usleep(10'000);

@@ -5,6 +5,8 @@
 // One instance per io_context (thread): nothing here is shared across threads.
 #pragma once
 
+#include <atomic>
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -86,7 +88,7 @@ class StdioUpstream final : public Upstream, public std::enable_shared_from_this
   std::string target_;
   StdioSpec spec_;
   State state_ = State::down;
-  pid_t pid_ = -1;
+  std::atomic<pid_t> pid_{-1};  // cleared by whichever reaper finishes first (any thread)
   // Shared with the coroutines using them, so a restart never frees a descriptor under
   // a pending operation.
   std::shared_ptr<asio::posix::stream_descriptor> stdin_, stdout_, stderr_;
