@@ -2,6 +2,7 @@
 
 #include "app/authn_builder.hpp"
 #include "app/gateway_snapshot.hpp"
+#include "authz/limit_stage.hpp"
 #include "authz/rules_stage.hpp"
 
 namespace gatehouse::app {
@@ -18,6 +19,8 @@ Result<Runtime> build_runtime(const config::Config& config, std::uint64_t genera
   auto chain = std::make_shared<gateway::PolicyChain>();
   GH_TRY(auto authn, build_authn(config, std::make_shared<auth::TokenCache>(kTokenCacheEntries), deps.background));
   if (authn.stage) chain->add(gateway::Stage::authn, std::move(authn.stage));
+  GH_TRY(auto limits, authz::make_limit_stage(config, deps.local_limits));
+  if (limits) chain->add(gateway::Stage::rate_limit, std::move(limits));
   GH_TRY(auto rules, authz::make_rules_stage(config, deps.audit));
   if (rules) chain->add(gateway::Stage::authz, std::move(rules));
   rt.chain = std::move(chain);

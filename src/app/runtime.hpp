@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "observe/audit_log.hpp"
+#include "ratelimit/local_limiter.hpp"
 #include "config/types.hpp"
 #include "core/result.hpp"
 #include "gateway/gateway_config.hpp"
@@ -20,6 +21,8 @@ namespace gatehouse::app {
 struct RuntimeDeps {
   boost::asio::any_io_executor background;  // JWKS refresh and other periodic work
   std::shared_ptr<observe::AuditLog> audit;  // decisions of the authorization stages; may be null
+  // Local rate-limit buckets, kept across reloads (a reload must not refill every budget).
+  std::shared_ptr<ratelimit::LocalLimiter> local_limits = std::make_shared<ratelimit::LocalLimiter>();
 };
 
 struct Runtime {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "authz/compiled_policy.hpp"
+#include "authz/limit_stage.hpp"
 #include "authz/policy_test.hpp"
 #include "authz/rule_input.hpp"
 #include "authz/rules_stage.hpp"
@@ -236,6 +237,72 @@ cases:
   std::ostringstream out2;
   EXPECT_EQ(run_policy_tests((dir / "broken.yaml").string(), out2), 2);
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace gatehouse::authz
+
+namespace gatehouse::authz {
+namespace {
+
+TEST(LimitStage, KeysFromCelBucketsPerKeyAnd429WithHeaders) {
+  auto c = config::load_string(R"(listeners: [ { name: main, address: 127.0.0.1, port: 0 } ]
+routes:
+  - name: tools
+    listener: main
+    path: /mcp
+    backend: tools
+    rate_limits:
+      - { name: per-subject, key: 'identity.subject', rate: 1/m, burst: 2 }
+      - { name: anonymous-free, key: 'identity.subject == "" ? null : "x"', rate: 100/s }
+backends:
+  - name: tools
+    targets: [ { name: bank, http: { url: "http://127.0.0.1:9/mcp" } } ]
+)", "gw.yaml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  auto stage = make_limit_stage(*c, std::make_shared<ratelimit::LocalLimiter>());
+  ASSERT_TRUE(stage.ok()) << stage.error().message;
+  ASSERT_TRUE(*stage);
+  Call alice, bob;
+  alice.identity.subject = "alice";
+  bob.identity.subject = "bob";
+  for (int i = 0; i < 2; ++i) {
+    auto r = alice.request();
+    auto d = run((*stage)->apply(r));
+    EXPECT_EQ(d.kind, gateway::Decision::Kind::proceed) << i;
+  }
+  auto r = alice.request();
+  auto d = run((*stage)->apply(r));
+  ASSERT_EQ(d.kind, gateway::Decision::Kind::respond);
+  EXPECT_EQ(d.response->result_int(), 429);
+  EXPECT_FALSE(d.response->at("Retry-After").empty());
+  EXPECT_NE(d.response->find("RateLimit-Policy"), d.response->end());
+  EXPECT_EQ(json::parse(d.response->body()).at("error").at("code"), kRateLimitedCode);
+  EXPECT_TRUE(r.rate_limited);
+  EXPECT_EQ(r.decision_rule, "per-subject");
+  auto rb = bob.request();  // another subject, another bucket
+  EXPECT_EQ(run((*stage)->apply(rb)).kind, gateway::Decision::Kind::proceed);
+}
+
+TEST(LimitStage, BadKeysAreConfigErrorsWithPositions) {
+  auto c = config::load_string(R"(listeners: [ { name: main, address: 127.0.0.1, port: 0 } ]
+routes:
+  - name: tools
+    listener: main
+    path: /mcp
+    backend: tools
+    rate_limits:
+      - { name: typo, key: 'identity.subjekt', rate: 1/s }
+backends:
+  - name: tools
+    targets: [ { name: bank, http: { url: "http://127.0.0.1:9/mcp" } } ]
+)", "gw.yaml");
+  ASSERT_TRUE(c.ok());
+  auto stage = make_limit_stage(*c, std::make_shared<ratelimit::LocalLimiter>());
+  ASSERT_FALSE(stage.ok());
+  EXPECT_NE(stage.error().message.find("gw.yaml:8:"), std::string::npos) << stage.error().message;
+  EXPECT_NE(stage.error().message.find("routes[0].rate_limits[0].key: no field 'subjekt'"), std::string::npos)
+      << stage.error().message;
 }
 
 }  // namespace

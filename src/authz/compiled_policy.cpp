@@ -32,10 +32,8 @@ void compile_list(const std::vector<config::PolicyRule>& rules, const std::strin
   for (std::size_t i = 0; i < rules.size(); ++i) {
     auto program = cel::compile(rules[i].when.source, rule_env());
     if (!program) {
-      const std::string pos = file_position(rules[i].when, program.error().message);
-      const auto first_colon_after_col = pos.find(": ");
-      errors += pos.substr(0, first_colon_after_col) + ": " + where + ".policy." + list + "[" + std::to_string(i) +
-                "].when: " + pos.substr(first_colon_after_col + 2) + "\n";
+      errors += located_error(rules[i].when, where + ".policy." + list + "[" + std::to_string(i) + "].when",
+                              program.error().message) + "\n";
       continue;
     }
     std::string name = rules[i].name.empty() ? std::string(list) + "[" + std::to_string(i) + "]" : rules[i].name;
@@ -44,6 +42,12 @@ void compile_list(const std::vector<config::PolicyRule>& rules, const std::strin
 }
 
 }  // namespace
+
+std::string located_error(const config::Expr& expr, const std::string& field_path, const std::string& cel_message) {
+  const std::string pos = file_position(expr, cel_message);
+  const auto split = pos.find(": ");
+  return pos.substr(0, split) + ": " + field_path + ": " + pos.substr(split + 2);
+}
 
 Result<CompiledPolicy> compile_policy(const config::PolicySpec& spec, const std::string& where) {
   CompiledPolicy p;

@@ -31,6 +31,10 @@ struct Verdict {
   std::string reason;  // machine reason: policy.deny_rule, policy.require_failed, policy.no_allow, policy.error
 };
 
+// A CEL compile error as the config loader words its errors:
+// "file:line:col: <field path>: message", the position inside the expression mapped to the file.
+std::string located_error(const config::Expr& expr, const std::string& field_path, const std::string& cel_message);
+
 // Errors name the rule's place in the file: "file:line:col: routes[N].policy.deny[M]: msg".
 Result<CompiledPolicy> compile_policy(const config::PolicySpec& spec, const std::string& where);
 
