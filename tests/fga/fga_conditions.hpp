@@ -1,11 +1,10 @@
-// The condition evaluator the FGA tests use: CEL once src/cel lands, nothing until then
-// (conditioned tuples then resolve to a validation error and are listed as expected failures).
+// The condition evaluator the FGA tests use: the gateway's own (CEL, fga/cel_conditions).
 #pragma once
 
-#include "fga/engine.hpp"
+#include "fga/cel_conditions.hpp"
 
 namespace gatehouse_test {
 
-inline gatehouse::fga::ConditionEvaluator condition_evaluator() { return {}; }
+inline gatehouse::fga::ConditionEvaluator condition_evaluator() { return gatehouse::fga::cel_conditions(); }
 
 }  // namespace gatehouse_test
