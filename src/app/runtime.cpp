@@ -2,6 +2,7 @@
 
 #include "app/authn_builder.hpp"
 #include "app/gateway_snapshot.hpp"
+#include "authz/fga_stage.hpp"
 #include "authz/limit_stage.hpp"
 #include "authz/rules_stage.hpp"
 
@@ -23,6 +24,8 @@ Result<Runtime> build_runtime(const config::Config& config, std::uint64_t genera
   if (limits) chain->add(gateway::Stage::rate_limit, std::move(limits));
   GH_TRY(auto rules, authz::make_rules_stage(config, deps.audit));
   if (rules) chain->add(gateway::Stage::authz, std::move(rules));
+  GH_TRY(auto fga, authz::make_fga_stage(config, deps.audit));  // after the rules: cheaper checks first
+  if (fga) chain->add(gateway::Stage::authz, std::move(fga));
   rt.chain = std::move(chain);
 
   std::vector<policy::CorsRoute> cors;
