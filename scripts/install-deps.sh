@@ -11,6 +11,7 @@ packages=(
   libssl-dev libyaml-cpp-dev libre2-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libhiredis-dev redis-server
+  openssl tzdata   # test certificates (tests/tls); IANA zones for CEL timestamps
   nodejs npm
 )
 

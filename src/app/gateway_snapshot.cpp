@@ -25,17 +25,30 @@ std::string where(const config::SourcePos& pos) {
 
 }  // namespace
 
-Result<gateway::SnapshotPtr> to_gateway_snapshot(const config::Config& config, std::uint64_t generation) {
+Result<gateway::SnapshotPtr> to_gateway_snapshot(const config::Config& config, std::uint64_t generation,
+                                                 std::vector<std::shared_ptr<tls::CertificateReloader>>* tls_reloaders) {
   auto snap = std::make_shared<gateway::GatewaySnapshot>();
   snap->generation = generation;
   snap->session_ttl = std::chrono::duration_cast<std::chrono::seconds>(config.sessions.ttl);
   for (const auto& l : config.listeners) {
+    gateway::ListenerSpec spec{l.name, l.address, l.port, {}};
     if (l.tls) {
-      // The TLS library is in place (src/tls) but the listener does not terminate TLS yet.
-      return fail(Errc::invalid_config, where(l.pos) + "listeners." + l.name +
-                                            ".tls: TLS termination on listeners is not available in this build");
+      tls::ServerSettings settings;
+      settings.certificates.push_back({l.tls->cert, l.tls->key});
+      settings.client_ca = l.tls->client_ca;
+      settings.require_client_cert = l.tls->require_client_cert;
+      auto reloader = tls::CertificateReloader::create(std::move(settings));
+      if (!reloader)
+        return fail(Errc::invalid_config, where(l.pos) + "listeners." + l.name + ".tls: " + reloader.error().message);
+      // Each new connection takes the context current at accept (aliasing: the
+      // ServerContext stays alive as long as the connection holds the ssl::context).
+      spec.tls = [r = *reloader] {
+        auto c = r->current();
+        return std::shared_ptr<boost::asio::ssl::context>(c, &c->context());
+      };
+      if (tls_reloaders) tls_reloaders->push_back(*reloader);
     }
-    snap->listeners.push_back({l.name, l.address, l.port});
+    snap->listeners.push_back(std::move(spec));
   }
   if (config.admin) snap->admin = gateway::ListenerSpec{"admin", config.admin->address, config.admin->port};
 

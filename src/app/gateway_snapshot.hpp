@@ -2,6 +2,11 @@
 // targets resolved, admin address, session lifetime.
 #pragma once
 
+#include <memory>
+#include <vector>
+
+#include "tls/certificate_reloader.hpp"
+
 #include "config/types.hpp"
 #include "core/result.hpp"
 #include "gateway/gateway_config.hpp"
@@ -9,6 +14,9 @@
 namespace gatehouse::app {
 
 // invalid_config for what the loader accepts but this gateway build cannot serve yet.
-Result<gateway::SnapshotPtr> to_gateway_snapshot(const config::Config& config, std::uint64_t generation);
+// TLS listeners get a certificate reloader each (returned in `tls_reloaders`, not started:
+// the caller polls the files of the runtime it serves with).
+Result<gateway::SnapshotPtr> to_gateway_snapshot(const config::Config& config, std::uint64_t generation,
+                                                 std::vector<std::shared_ptr<tls::CertificateReloader>>* tls_reloaders = nullptr);
 
 }  // namespace gatehouse::app

@@ -5,6 +5,8 @@
 #include <string>
 
 #include "core/log.hpp"
+#include "observe/propagation.hpp"
+#include "observe/trace_context.hpp"
 
 namespace gatehouse::app {
 namespace http = boost::beast::http;
@@ -47,15 +49,39 @@ observe::AccessRecord access_record(const gateway::RequestRecord& r, const net::
   a.bytes_out = r.bytes_out;
   a.remote = endpoint_text(r.remote);
   if (request) {
-    if (auto it = request->find("traceparent"); it != request->end() && it->value().size() >= 35)
-      a.trace_id = std::string(it->value().substr(3, 32));
     for (const auto& h : *request) a.headers.emplace_back(std::string(h.name_string()), std::string(h.value()));
   }
   return a;
 }
 
+gateway::RequestStartObserver request_start_observer(std::shared_ptr<observe::Telemetry> telemetry) {
+  return [telemetry](gateway::RequestRecord& r) {
+    const auto incoming = observe::extract_trace_headers(*r.request);
+    auto span = std::make_shared<observe::Span>(
+        telemetry->tracer().start_server_span("mcp.request", incoming.traceparent, incoming.tracestate));
+    span->kind = observe::SpanKind::server;
+    r.upstream_traceparent = observe::format_traceparent(span->context.traceparent());
+    r.observer_state = std::move(span);
+  };
+}
+
 gateway::RequestObserver request_observer(std::shared_ptr<observe::Telemetry> telemetry) {
   return [telemetry](const gateway::RequestRecord& r) {
+    std::string trace_id;
+    if (auto span = std::static_pointer_cast<observe::Span>(r.observer_state)) {
+      trace_id = observe::format_traceparent(span->context.traceparent()).substr(3, 32);
+      span->name = r.mcp_method.empty() ? "mcp " + r.http_method : "mcp " + r.mcp_method;
+      span->set("http.request.method", r.http_method);
+      span->set("http.response.status_code", static_cast<std::int64_t>(r.status));
+      span->set("gatehouse.route", r.route);
+      if (!r.mcp_method.empty()) span->set("mcp.method.name", r.mcp_method);
+      if (!r.target.empty()) span->set("gatehouse.target", r.target);
+      if (!r.tool.empty()) span->set("gen_ai.tool.name", r.tool);
+      if (!r.decision.empty()) span->set("gatehouse.decision", r.decision);
+      if (!r.decision_rule.empty()) span->set("gatehouse.rule", r.decision_rule);
+      if (r.status >= 500 || r.status == 0) span->set_error(r.status == 0 ? "client gone" : "upstream or gateway error");
+      telemetry->tracer().end(std::move(*span));
+    }
     const auto& m = telemetry->metrics();
     const std::string status = std::to_string(r.status);
     m.http_requests->with({r.route, r.http_method, status}).inc();
@@ -65,7 +91,11 @@ gateway::RequestObserver request_observer(std::shared_ptr<observe::Telemetry> te
       if (r.rate_limited) m.ratelimit_hits->with({r.decision_rule}).inc();
     }
     if (!r.authn_outcome.empty()) m.authn->with({r.route, r.authn_outcome}).inc();
-    if (auto* log = telemetry->access_log()) log->write(access_record(r, r.request));
+    if (auto* log = telemetry->access_log()) {
+      auto record = access_record(r, r.request);
+      record.trace_id = std::move(trace_id);
+      log->write(record);
+    }
   };
 }
 

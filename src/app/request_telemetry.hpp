@@ -10,7 +10,10 @@
 
 namespace gatehouse::app {
 
-// The observer the gateway calls per request. Keeps `telemetry` alive.
+// The observers the gateway calls per request (start: the server span from the incoming
+// traceparent, whose context goes upstream; done: span ended with the MCP attributes, the
+// access-log line, the request metrics). Keep `telemetry` alive.
+gateway::RequestStartObserver request_start_observer(std::shared_ptr<observe::Telemetry> telemetry);
 gateway::RequestObserver request_observer(std::shared_ptr<observe::Telemetry> telemetry);
 
 // The access-log record for a request (exposed for tests).

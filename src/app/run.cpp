@@ -136,11 +136,13 @@ int run_command(const Command& cmd) {
     std::fprintf(stderr, "%s\n", runtime.error().message.c_str());
     return 2;
   }
+  const auto tls_reloaders = runtime->tls_reloaders;  // the listeners' own (see below)
 
   auto edge = std::make_shared<EdgeHolder>(runtime->edge);
   auto options = gateway_options(*config);
   options.wrap_handler = [edge](net::Handler inner) { return edge->wrap(std::move(inner)); };
   options.on_request_done = request_observer(tel);
+  options.on_request_start = request_start_observer(tel);
   options.admin_extra = admin_handler(tel);
   auto gateway = gateway::Gateway::create(runtime->snapshot, options);
   if (!gateway) {
@@ -159,6 +161,9 @@ int run_command(const Command& cmd) {
     edge->store(runtime->edge);
   }
   (*gateway)->update(runtime->snapshot, runtime->chain);  // before run(): nothing served yet
+  // Certificates and keys rotate in place (the layout a SPIFFE helper writes): poll the
+  // files of the listeners as created (from the first runtime).
+  for (const auto& r : tls_reloaders) r->start(control.executor());
   (*gateway)->set_config_dump(redacted_dump(*config));
 
   Reloader reloader(cmd.config, **gateway, *edge, deps, tel.get(), bound);
@@ -177,6 +182,7 @@ int run_command(const Command& cmd) {
   (*gateway)->run();  // until SIGTERM/SIGINT, then drains
 
   if (watcher) (*watcher)->stop();
+  for (const auto& r : tls_reloaders) r->stop();
   tel->stop();
   control.stop();
   log::info("gatehouse.stopped");

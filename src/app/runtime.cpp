@@ -14,7 +14,7 @@ constexpr std::size_t kTokenCacheEntries = 100'000;
 
 Result<Runtime> build_runtime(const config::Config& config, std::uint64_t generation, const RuntimeDeps& deps) {
   Runtime rt;
-  GH_TRY(auto snapshot, to_gateway_snapshot(config, generation));
+  GH_TRY(auto snapshot, to_gateway_snapshot(config, generation, &rt.tls_reloaders));
   rt.snapshot = std::move(snapshot);
 
   auto chain = std::make_shared<gateway::PolicyChain>();

@@ -10,6 +10,7 @@
 
 #include "observe/audit_log.hpp"
 #include "ratelimit/local_limiter.hpp"
+#include "tls/certificate_reloader.hpp"
 #include "config/types.hpp"
 #include "core/result.hpp"
 #include "gateway/gateway_config.hpp"
@@ -29,6 +30,9 @@ struct Runtime {
   gateway::SnapshotPtr snapshot;
   std::shared_ptr<const gateway::PolicyChain> chain;
   std::shared_ptr<const policy::Edge> edge;
+  // TLS listeners' certificate reloaders: the first runtime's are polled for rotation
+  // (listeners are created once; later runtimes' listener settings need a restart).
+  std::vector<std::shared_ptr<tls::CertificateReloader>> tls_reloaders;
 };
 
 // A fresh verified-token cache per snapshot: a token accepted under an old provider list

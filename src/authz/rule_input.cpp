@@ -1,5 +1,7 @@
 #include "authz/rule_input.hpp"
 
+#include "tls/peer_certificate.hpp"
+
 #include <boost/json/array.hpp>
 
 #include <algorithm>
@@ -33,7 +35,8 @@ const cel::Env& rule_env() {
     for (const char* f : {"subject", "issuer", "client_id", "principal", "method", "scopes", "roles", "groups", "claims"})
       e.variables.push_back(std::string("identity.") + f);
     for (const char* f : {"method", "path", "headers", "source"}) e.variables.push_back(std::string("request.") + f);
-    for (const char* f : {"address", "port"}) e.variables.push_back(std::string("request.source.") + f);
+    for (const char* f : {"address", "port", "spiffe_id", "certificate"})
+      e.variables.push_back(std::string("request.source.") + f);
     for (const char* f : {"method", "target", "tool", "prompt", "resource", "name", "args"})
       e.variables.push_back(std::string("mcp.") + f);
     // claims, headers and args are open: their keys come from tokens, clients and tools.
@@ -69,7 +72,19 @@ json::object rule_document(const gateway::PolicyRequest& r, const auth::Identity
   request["method"] = std::string(r.http.method_string());
   request["path"] = std::string(target.substr(0, target.find('?')));
   request["headers"] = std::move(headers);
-  request["source"] = json::object{{"address", r.source.address().to_string()}, {"port", r.source.port()}};
+  json::object source{{"address", r.source.address().to_string()}, {"port", r.source.port()}, {"spiffe_id", ""}};
+  // mTLS: the verified client certificate (its SPIFFE ID is the workload's identity).
+  if (r.tls) {
+    if (auto peer = tls::peer_certificate(r.tls); peer && *peer) {
+      const auto& p = **peer;
+      if (p.spiffe_id) source["spiffe_id"] = p.spiffe_id->str();
+      json::array dns;
+      for (const auto& d : p.dns_names) dns.emplace_back(d);
+      source["certificate"] = json::object{{"subject", p.subject}, {"issuer", p.issuer}, {"dns_names", std::move(dns)},
+                                           {"sha256", p.sha256_fingerprint}};
+    }
+  }
+  request["source"] = std::move(source);
 
   json::object mcp;
   mcp["method"] = std::string(r.method);

@@ -1,6 +1,7 @@
 // What a policy rule sees, as CEL variables built once per request:
 //   identity {subject, issuer, client_id, principal, method, scopes, roles, groups, claims}
-//   request  {method, path, headers (lower-case names; credentials left out), source {address, port}}
+//   request  {method, path, headers (lower-case names; credentials left out),
+//             source {address, port, spiffe_id, certificate {subject, issuer, dns_names, sha256} (mTLS)}}
 //   mcp      {method, target, tool, prompt, resource, name, args}
 //   now      (timestamp)
 // The same input serves the CEL rules, rate-limit keys and FGA templates.

@@ -5,6 +5,8 @@
 
 #include "config/sections.hpp"
 
+#include <cstdlib>
+
 namespace gatehouse::config::detail {
 
 bool valid_target_name(std::string_view name) {
@@ -101,6 +103,29 @@ void read_log(Context& ctx, const Field& f, Log& out) {
            {{"trace", Log::Level::trace}, {"debug", Log::Level::debug}, {"info", Log::Level::info},
             {"warn", Log::Level::warn}, {"error", Log::Level::error}});
   m.boolean("access", out.access);
+}
+
+void read_telemetry(Context& ctx, const Field& f, Telemetry& out) {
+  MapReader m(ctx, f);
+  if (!m.is_map()) return;
+  m.string("access_log", out.access_log);
+  m.string("audit_log", out.audit_log);
+  // Log files are relative to the config file, like every other path in it.
+  for (std::string* p : {&out.access_log, &out.audit_log})
+    if (!p->empty() && *p != "-" && p->front() != '/') *p = (ctx.base_dir() / *p).lexically_normal().string();
+  m.strings("log_headers", out.log_headers);
+  m.url("otlp_url", out.otlp_url, {"http", "https"});
+  m.string("service_name", out.service_name);
+  if (auto r = m.get("sample_ratio")) {
+    if (auto s = ctx.scalar(r->node, r->path)) {
+      char* end = nullptr;
+      const double v = std::strtod(s->c_str(), &end);
+      if (s->empty() || end != s->c_str() + s->size() || !(v >= 0.0 && v <= 1.0))
+        ctx.error(r->node, r->path, "sample_ratio must be a number from 0 to 1, not \"" + *s + "\"");
+      else
+        out.sample_ratio = v;
+    }
+  }
 }
 
 namespace {

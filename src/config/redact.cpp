@@ -208,6 +208,13 @@ json::value to_redacted_json(const Config& c) {
                               {"idle_timeout", format_duration(c.limits.idle_timeout)}}},
       {"log", json::object{{"level", to_string(c.log.level)}, {"access", c.log.access}}},
   };
+  if (c.telemetry) {
+    json::array headers;
+    for (const auto& h : c.telemetry->log_headers) headers.emplace_back(h);
+    o["telemetry"] = json::object{{"access_log", c.telemetry->access_log}, {"audit_log", c.telemetry->audit_log},
+                                  {"log_headers", std::move(headers)}, {"otlp_url", redact_url(c.telemetry->otlp_url)},
+                                  {"sample_ratio", c.telemetry->sample_ratio}, {"service_name", c.telemetry->service_name}};
+  }
   if (c.redis)
     o["redis"] = json::object{{"url", redact_url(c.redis->url)}, {"failure", to_string(c.redis->failure)}};
   if (c.admin) o["admin"] = json::object{{"address", c.admin->address}, {"port", c.admin->port}};

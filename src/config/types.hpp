@@ -238,6 +238,17 @@ struct Log {
   bool access = true;
 };
 
+// Where the access and audit logs go and where traces are exported (observe::TelemetryConfig
+// is built from this by the app; config does not depend on observe).
+struct Telemetry {
+  std::string access_log = "-";  // "-" = stderr, "" = off, else a file path (appended)
+  std::string audit_log = "-";   // same
+  std::vector<std::string> log_headers;  // request headers worth logging; empty = the defaults
+  std::string otlp_url;          // OTLP/HTTP JSON endpoint, e.g. http://127.0.0.1:4318/v1/traces
+  double sample_ratio = 1.0;     // for traces the gateway starts (0..1)
+  std::string service_name = "gatehouse";
+};
+
 struct Config {
   std::string source;    // the file it was read from (as given)
   std::string base_dir;  // absolute directory relative paths were resolved against
@@ -246,6 +257,7 @@ struct Config {
   std::vector<Backend> backends;
   Sessions sessions;
   std::optional<Redis> redis;
+  std::optional<Telemetry> telemetry;
   std::optional<Admin> admin;
   Limits limits;
   Log log;

@@ -156,6 +156,7 @@ asio::awaitable<void> FrontEnd::handle(net::Exchange& ex, std::string_view liste
   record.remote = ex.remote();
   record.request = &ex.request();
   if (auto it = ex.request().find("Mcp-Session-Id"); it != ex.request().end()) record.session = std::string(it->value());
+  if (start_observer_) start_observer_(record);
   RecordingExchange recording(ex, record);
   try {
     co_await handle_checked(recording, std::move(live), listener, &record);
@@ -192,6 +193,9 @@ asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_pt
   RelayContext ctx{ex, *route, route->target_names(), prefixing(route->prefix, route->targets.size()),
                    *pools_, *codec_};
   ctx.session_ttl = live->snapshot->session_ttl;
+  // W3C trace context: upstreams continue the trace of this request (its server span).
+  if (record && !record->upstream_traceparent.empty())
+    ctx.forward_headers.emplace_back("traceparent", record->upstream_traceparent);
   ctx.server_version = server_version_;
 
   json::object message;
@@ -269,6 +273,7 @@ asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_pt
 
   PolicyRequest preq{req, ex.remote(), route->path, era, method, name};
   if (message.contains("id")) preq.id = &id;
+  preq.tls = ex.tls_session();
   if (auto* p = message.if_contains("params"); p && p->is_object()) {
     preq.params = &p->get_object();
     if (method == "tools/call")

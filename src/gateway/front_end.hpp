@@ -30,6 +30,7 @@ class FrontEnd {
   SnapshotPtr snapshot() const;
   // Set before serving: called with each request's record when it is over.
   void set_observer(RequestObserver observer) { observer_ = std::move(observer); }
+  void set_start_observer(RequestStartObserver observer) { start_observer_ = std::move(observer); }
 
   // `listener`: the name of the listener the request came in on (routes name theirs).
   asio::awaitable<void> handle(net::Exchange& exchange, std::string_view listener = {});
@@ -50,6 +51,7 @@ class FrontEnd {
   std::string server_version_;
   std::atomic<std::shared_ptr<const Live>> live_;
   RequestObserver observer_;
+  RequestStartObserver start_observer_;
 };
 
 // Fills preq.target and the upstream name (tool, prompt, resource_uri) from preq.name.

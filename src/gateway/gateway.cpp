@@ -75,18 +75,20 @@ Result<std::unique_ptr<Gateway>> Gateway::create(SnapshotPtr snapshot, GatewayOp
   g->front_ = std::make_unique<FrontEnd>(g->codec_, g->pools_, options.server_version);
   g->front_->update(snapshot);
   if (options.on_request_done) g->front_->set_observer(options.on_request_done);
+  if (options.on_request_start) g->front_->set_start_observer(options.on_request_start);
   g->config_dump_ = redacted_snapshot_json(*snapshot);
   for (const auto& l : snapshot->listeners) {
     net::HttpServer::Options o;
     o.listen = {l.address, l.port};
     o.limits = options.limits;
     o.threads = options.threads;
+    o.tls = l.tls;
     net::Handler handler = g->front_->handler(l.name);
     if (options.wrap_handler) handler = options.wrap_handler(std::move(handler));
     auto server = net::HttpServer::create(o, std::move(handler));
     if (!server.ok()) return fail(server.error());
     log::info("gateway.listening", {{"listener", l.name}, {"address", l.address}, {"port", (*server)->port()},
-                                    {"threads", options.threads}});
+                                    {"threads", options.threads}, {"tls", static_cast<bool>(l.tls)}});
     g->servers_.push_back(std::move(*server));
   }
   if (snapshot->admin) {

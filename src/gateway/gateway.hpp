@@ -34,6 +34,7 @@ struct GatewayOptions {
   net::Handler admin_extra;
   // Called with each MCP request's record when it is over (access log, metrics).
   RequestObserver on_request_done;
+  RequestStartObserver on_request_start;  // only with on_request_done
 };
 
 class Gateway {

@@ -3,6 +3,8 @@
 // snapshot it started with, reload swaps the pointer.
 #pragma once
 
+#include "net/http_server.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -38,6 +40,9 @@ struct ListenerSpec {
   std::string name = "main";
   std::string address = "127.0.0.1";
   unsigned short port = 0;  // 0: any free port
+  // TLS termination: the context for each new connection (rotation applies to new
+  // connections); empty: plain HTTP. Read once, when the listener is created.
+  net::TlsContextSource tls;
 };
 
 struct RouteSpec {

@@ -37,6 +37,7 @@ struct PolicyRequest {
   const boost::json::object* params = nullptr;
   const boost::json::object* arguments = nullptr;
   const boost::json::value* id = nullptr;  // the JSON-RPC id (nullptr for notifications, GET, DELETE)
+  SSL* tls = nullptr;                      // the TLS session on a TLS listener (peer certificate)
   // After prefix resolution: mcp.target and the upstream's own name. `target` is empty when
   // it cannot be known without asking the targets (several targets, prefix: never).
   std::string target;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "net/http_server.hpp"
@@ -35,10 +36,17 @@ struct RequestRecord {
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
   boost::asio::ip::tcp::endpoint remote;
-  const net::Request* request = nullptr;  // valid only during the observer call
+  const net::Request* request = nullptr;  // valid only during the observer calls
+  // Set by the start observer (tracing): the traceparent sent to upstreams, and whatever
+  // the observers keep for the request (e.g. its span) until the done observer.
+  std::string upstream_traceparent;
+  std::shared_ptr<void> observer_state;
 };
 
 // Called once per request on the connection's thread, after the answer ended. Must not block.
 using RequestObserver = std::function<void(const RequestRecord&)>;
+// Called when a request arrives, before anything else (may fill upstream_traceparent and
+// observer_state). Must not block.
+using RequestStartObserver = std::function<void(RequestRecord&)>;
 
 }  // namespace gatehouse::gateway
