@@ -10,6 +10,7 @@
 // Usage: node bench/compare/compare.mjs [--build DIR] [--duration S] [--connections N]
 //          [--scenarios small,payload32k,list1,list8,list64] [--only direct,nginx,...] [--json FILE]
 import { spawn, execFileSync } from 'node:child_process';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -87,8 +88,9 @@ function groupUsage(pgid) {
   return { cpuSeconds: ticks / 100, peakRssMb: hwmKb / 1024 };
 }
 
-function loadgen(url, scenario) {
+function loadgen(url, scenario, bearer) {
   const argv = ['--url', url, '--connections', String(connections), '--duration', String(duration), '--warmup', '1', '--json'];
+  if (bearer) argv.push('--bearer', bearer);
   if (scenario.startsWith('list')) argv.push('--method', 'tools/list');
   else argv.push('--method', 'tools/call', '--tool', scenario.tool ?? 'echo');
   if (scenario === 'payload32k') argv.push('--payload', '32768');
@@ -98,8 +100,7 @@ function loadgen(url, scenario) {
 
 function gatehouseConfig(name, port, adminPort, targets, full) {
   const targetLines = targets.map((t) => `      - name: ${t.name}\n        http: { url: "${t.url}" }\n        timeout: 10s`).join('\n');
-  let extra = '';
-  if (full) extra = readFileSync(path.join(here, 'full-chain.route.yaml'), 'utf8').replaceAll('${DIR}', here);
+  const extra = full ? fullChainRoute(port, targets.length) : '';
   const yaml = `listeners:
   - name: main
     address: 127.0.0.1
@@ -123,7 +124,7 @@ admin:
 log:
   level: warn
   access: ${full ? 'true' : 'false'}
-`;
+${full ? `telemetry:\n  access_log: ${path.join(tmp, name + '.access.log')}\n  audit_log: ""\n` : ''}`;
   const file = path.join(tmp, `${name}.yaml`);
   writeFileSync(file, yaml);
   return file;
@@ -139,6 +140,7 @@ error_log ${dir}/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
+  keepalive_requests 100000000;  # the default (1000) closes client connections mid-run
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy;
   fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
   upstream backend { server 127.0.0.1:${backendPort}; keepalive 64; }
@@ -149,6 +151,7 @@ http {
       proxy_pass http://backend;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
+      proxy_set_header Host 127.0.0.1:${backendPort};  # the backend checks Host (DNS rebinding)
       proxy_buffering off;
     }
   }
@@ -158,9 +161,9 @@ http {
   return path.join(dir, 'nginx.conf');
 }
 
-async function measure(label, url, group, scenario) {
+async function measure(label, url, group, scenario, bearer) {
   const before = group ? groupUsage(group) : null;
-  const r = loadgen(url, scenario);
+  const r = loadgen(url, scenario, bearer);
   const after = group ? groupUsage(group) : null;
   const cpu = group ? (after.cpuSeconds - before.cpuSeconds) : NaN;
   // Warmup requests are not in r.requests; count them in CPU per request only roughly (1 s of 1+duration).
@@ -201,6 +204,7 @@ async function main() {
         this.proc = start(bin('src/app/gatehouse'), ['run', '--config', file], { env: { ...process.env, ...(full ? fullChainEnv() : {}) } });
         await waitPort(port);
         this.u = `http://127.0.0.1:${port}/mcp`;
+        this.bearer = full ? chain.token(this.u) : undefined;
       },
       url() { return this.u; },
       get group() { return this.proc.child.pid; },
@@ -222,13 +226,12 @@ async function main() {
 
   for (const setup of setups) {
     if (only && !only.includes(setup.name)) continue;
-    if (setup.name === 'full-chain' && !existsSync(path.join(here, 'full-chain.route.yaml'))) continue;
     for (const scenario of scenarios) {
       // Fan-out scenarios only mean something for Gatehouse (the others have one backend).
       if (scenario.startsWith('list') && scenario !== 'list1' && !setup.perScenario) continue;
       try {
         if (setup.up && (setup.perScenario || !setup.proc)) await setup.up(scenario);
-        const r = await measure(setup.name, setup.url(), setup.group, scenario);
+        const r = await measure(setup.name, setup.url(), setup.group, scenario, setup.bearer);
         results.push(r);
         console.error(`${setup.name.padEnd(12)} ${scenario.padEnd(11)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50_us.toFixed(0)} us  p99 ${r.p99_us.toFixed(0)} us  errors ${r.errors}`);
       } catch (e) {
@@ -246,10 +249,51 @@ async function main() {
   process.exit(0);
 }
 
-function fullChainEnv() {
-  const f = path.join(here, 'full-chain.env.json');
-  return existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : {};
+// The full chain: a JWT (ES256, key in a JWKS file) checked on every call, a CEL rule, an FGA
+// check against the embedded engine, a rate limit high enough never to refuse, the access log
+// (to a file) and metrics. Key, token, model and tuples are made here.
+const chain = (() => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'bench', alg: 'ES256', use: 'sig' };
+  writeFileSync(path.join(tmp, 'jwks.json'), JSON.stringify({ keys: [jwk] }));
+  writeFileSync(path.join(tmp, 'model.fga'), 'model\n  schema 1.1\ntype user\ntype tool\n  relations\n    define can_call: [user]\n');
+  const tuples = [];
+  for (let i = 0; i < 64; i++) tuples.push(`- { user: "user:bench-client", relation: can_call, object: "tool:echo${i}/echo" }`);
+  writeFileSync(path.join(tmp, 'tuples.yaml'), tuples.join('\n') + '\n');
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return {
+    privateKey,
+    token(audience) {
+      const now = Math.floor(Date.now() / 1000);
+      const input = `${b64({ alg: 'ES256', typ: 'at+jwt', kid: 'bench' })}.${b64({
+        iss: 'https://bench.example', sub: 'bench-client', aud: audience, iat: now, exp: now + 3600, roles: ['bench'] })}`;
+      const sig = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+      return `${input}.${sig.toString('base64url')}`;
+    },
+  };
+})();
+
+function fullChainRoute(port) {
+  return `    auth:
+      providers:
+        - name: bench
+          issuer: https://bench.example
+          audience: http://127.0.0.1:${port}/mcp
+          jwks_file: ${path.join(tmp, 'jwks.json')}
+          algorithms: [ES256]
+    policy:
+      allow: [ { name: bench-role, when: '"bench" in identity.roles && mcp.tool == "echo"' } ]
+    fga:
+      model_file: ${path.join(tmp, 'model.fga')}
+      tuples_file: ${path.join(tmp, 'tuples.yaml')}
+      store: { kind: memory }
+      check: { user: 'user:{identity.subject}', relation: can_call, object: 'tool:{mcp.target}/{mcp.tool}' }
+    rate_limits:
+      - { name: per-subject, key: 'identity.subject', rate: 10000000/s }
+`;
 }
+
+function fullChainEnv() { return {}; }
 
 function machineInfo() {
   return { cpus: os.cpus().length, model: os.cpus()[0]?.model, kernel: os.release(), date: new Date().toISOString() };

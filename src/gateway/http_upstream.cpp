@@ -62,55 +62,104 @@ Error down(std::string_view target, std::string_view what, const boost::system::
                "upstream.io");
 }
 
-// One HTTP exchange with the target on its own connection: the response head, then the
-// body read on demand, so an SSE answer is relayed as it arrives and dropping the stream
-// closes the connection (which is how the target learns the client went away).
+// Keep-alive connections to one target, owned by the target's per-loop upstream (so only
+// its own thread touches them): a finished exchange hands its connection back, the next one
+// takes it instead of resolving and connecting again. The resolved addresses are kept too.
+struct ConnectionPool {
+  static constexpr std::size_t kMaxIdle = 64;
+  std::vector<tcp::socket> idle;
+  std::optional<tcp::resolver::results_type> resolved;
+};
+
+// One HTTP exchange with the target: the response head, then the body read on demand, so
+// an SSE answer is relayed as it arrives and dropping the stream before its end closes the
+// connection (which is how the target learns the client went away). A connection whose
+// answer was read to the end goes back to the pool.
 class Exchange {
  public:
-  Exchange(asio::any_io_executor ex, std::string target) : stream_(ex), target_(std::move(target)) {
-    parser_.body_limit(boost::none);
+  Exchange(asio::any_io_executor ex, std::string target, std::shared_ptr<ConnectionPool> pool)
+      : target_(std::move(target)), pool_(std::move(pool)) {
+    stream_.emplace(ex);
+    parser_.emplace();
+    parser_->body_limit(boost::none);
+  }
+  ~Exchange() {
+    if (!pool_ || !connected_ || !parser_->is_done() || !parser_->get().keep_alive() || buffer_.size() != 0) return;
+    if (pool_->idle.size() >= ConnectionPool::kMaxIdle) return;
+    stream_->expires_never();
+    pool_->idle.push_back(stream_->release_socket());
   }
 
   asio::awaitable<Status> start(const Endpoint& ep, http::request<http::string_body> req,
                                 std::chrono::milliseconds timeout) {
-    tcp::resolver resolver(stream_.get_executor());
-    auto [rec, results] = co_await resolver.async_resolve(ep.host, ep.port, kTuple);
-    if (rec) co_return fail(down(target_, "cannot be resolved", rec));
-    stream_.expires_after(timeout);
-    auto [cec, _] = co_await stream_.async_connect(results, kTuple);
-    if (cec) co_return fail(down(target_, "is unreachable", cec));
     req.prepare_payload();
-    auto [wec, wn] = co_await http::async_write(stream_, req, kTuple);
-    if (wec) co_return fail(down(target_, "write failed", wec));
-    auto [hec, hn] = co_await http::async_read_header(stream_, buffer_, parser_, kTuple);
-    if (hec) co_return fail(down(target_, "read failed", hec));
-    co_return Status{};
+    // A pooled connection may have been closed by the target meanwhile: if it fails before
+    // any answer, the request goes once more on a new connection.
+    while (pool_ && !pool_->idle.empty()) {
+      stream_.emplace(std::move(pool_->idle.back()));
+      pool_->idle.pop_back();
+      connected_ = true;
+      stream_->expires_after(timeout);
+      auto [wec, wn] = co_await http::async_write(*stream_, req, kTuple);
+      if (!wec) {
+        auto [hec, hn] = co_await http::async_read_header(*stream_, buffer_, *parser_, kTuple);
+        if (!hec) co_return Status{};
+        if (hec == beast::error::timeout) co_return fail(down(target_, "read failed", hec));
+      }
+      // Stale: start over on a fresh connection (the parser saw nothing usable).
+      stream_->close();
+      stream_.emplace(stream_->get_executor());
+      connected_ = false;
+      buffer_.clear();
+      parser_.emplace();
+      parser_->body_limit(boost::none);
+    }
+    if (!pool_ || !pool_->resolved) {
+      tcp::resolver resolver(stream_->get_executor());
+      auto [rec, results] = co_await resolver.async_resolve(ep.host, ep.port, kTuple);
+      if (rec) co_return fail(down(target_, "cannot be resolved", rec));
+      if (!pool_) {
+        stream_->expires_after(timeout);
+        auto [cec, _] = co_await stream_->async_connect(results, kTuple);
+        if (cec) co_return fail(down(target_, "is unreachable", cec));
+        co_return co_await exchange(req, timeout);
+      }
+      pool_->resolved = results;
+    }
+    stream_->expires_after(timeout);
+    auto [cec, _] = co_await stream_->async_connect(*pool_->resolved, kTuple);
+    if (cec) {
+      pool_->resolved.reset();  // resolve again next time: the address may have changed
+      co_return fail(down(target_, "is unreachable", cec));
+    }
+    co_return co_await exchange(req, timeout);
   }
 
-  const http::response<http::buffer_body>& head() const { return parser_.get(); }
-  unsigned status() const { return parser_.get().result_int(); }
+  const http::response<http::buffer_body>& head() const { return parser_->get(); }
+  unsigned status() const { return parser_->get().result_int(); }
   std::string_view header(std::string_view name) const {
-    auto it = parser_.get().find(name);
-    return it == parser_.get().end() ? std::string_view() : std::string_view(it->value());
+    auto it = parser_->get().find(name);
+    return it == parser_->get().end() ? std::string_view() : std::string_view(it->value());
   }
-  bool done() const { return parser_.is_done(); }
+  bool done() const { return parser_->is_done(); }
+  asio::any_io_executor executor() { return stream_->get_executor(); }
 
   // Next piece of the body ("" at the end); `timeout`: how long the target may stay silent.
   asio::awaitable<Result<std::string>> read_some(std::optional<std::chrono::milliseconds> timeout) {
-    if (parser_.is_done()) co_return std::string();
+    if (parser_->is_done()) co_return std::string();
     std::array<char, 16 * 1024> buf;
-    auto& body = parser_.get().body();
+    auto& body = parser_->get().body();
     body.data = buf.data();
     body.size = buf.size();
     if (timeout)
-      stream_.expires_after(*timeout);
+      stream_->expires_after(*timeout);
     else
-      stream_.expires_never();
-    auto [ec, n] = co_await http::async_read_some(stream_, buffer_, parser_, kTuple);
+      stream_->expires_never();
+    auto [ec, n] = co_await http::async_read_some(*stream_, buffer_, *parser_, kTuple);
     if (ec == http::error::need_buffer) ec = {};
     if (ec && ec != http::error::end_of_stream) co_return fail(down(target_, "read failed", ec));
     std::size_t got = buf.size() - body.size;
-    if (got == 0 && !parser_.is_done() && !ec) co_return co_await read_some(timeout);  // headers of a chunk only
+    if (got == 0 && !parser_->is_done() && !ec) co_return co_await read_some(timeout);  // headers of a chunk only
     co_return std::string(buf.data(), got);
   }
 
@@ -128,10 +177,22 @@ class Exchange {
   }
 
  private:
-  beast::tcp_stream stream_;
+  asio::awaitable<Status> exchange(http::request<http::string_body>& req, std::chrono::milliseconds timeout) {
+    connected_ = true;
+    stream_->expires_after(timeout);
+    auto [wec, wn] = co_await http::async_write(*stream_, req, kTuple);
+    if (wec) co_return fail(down(target_, "write failed", wec));
+    auto [hec, hn] = co_await http::async_read_header(*stream_, buffer_, *parser_, kTuple);
+    if (hec) co_return fail(down(target_, "read failed", hec));
+    co_return Status{};
+  }
+
+  std::optional<beast::tcp_stream> stream_;  // re-made when a pooled connection was stale
   std::string target_;
+  std::shared_ptr<ConnectionPool> pool_;
+  bool connected_ = false;
   beast::flat_buffer buffer_;
-  http::response_parser<http::buffer_body> parser_;
+  std::optional<http::response_parser<http::buffer_body>> parser_;  // reset for a retry
 };
 
 bool is_json(std::string_view content_type) { return content_type.starts_with("application/json"); }
@@ -155,6 +216,12 @@ class HttpStream final : public MessageStream {
         if (ends_with_response_ && !m.contains("method")) {
           ready_.clear();
           finished_ = true;
+          // An SSE answer usually ends right after its response: read that end in the
+          // background, so the connection goes back to the pool instead of being closed.
+          if (ex_ && !ex_->done()) {
+            auto executor = ex_->executor();
+            asio::co_spawn(executor, drain(std::move(ex_)), asio::detached);
+          }
           ex_.reset();
         }
         co_return std::optional<json::object>(std::move(m));
@@ -188,6 +255,13 @@ class HttpStream final : public MessageStream {
     }
   }
   std::string session_id() const override { return session_id_; }
+
+  static asio::awaitable<void> drain(std::unique_ptr<Exchange> ex) {
+    for (int i = 0; i < 4 && !ex->done(); ++i) {
+      auto piece = co_await ex->read_some(std::chrono::milliseconds(1000));
+      if (!piece.ok() || piece->empty()) break;
+    }
+  }  // ~Exchange: pooled if the answer ended, closed otherwise
 
   void take_json(std::string_view text) {
     boost::system::error_code ec;
@@ -241,7 +315,8 @@ class ClosingStream final : public MessageStream {
 class HttpUpstream final : public Upstream, public std::enable_shared_from_this<HttpUpstream> {
  public:
   HttpUpstream(asio::any_io_executor ex, std::string target, HttpTarget spec, Endpoint ep)
-      : ex_(ex), target_(std::move(target)), spec_(std::move(spec)), ep_(std::move(ep)) {}
+      : ex_(ex), target_(std::move(target)), spec_(std::move(spec)), ep_(std::move(ep)),
+        pool_(std::make_shared<ConnectionPool>()) {}
 
   asio::awaitable<Result<std::unique_ptr<MessageStream>>> request(UpstreamCall call,
                                                                   json::object message) override {
@@ -257,7 +332,7 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
     req.set(http::field::content_type, "application/json");
     req.set(http::field::accept, "application/json, text/event-stream");
     req.body() = json::serialize(message);
-    auto ex = std::make_unique<Exchange>(ex_, target_);
+    auto ex = std::make_unique<Exchange>(ex_, target_, pool_);
     if (auto st = co_await ex->start(ep_, std::move(req), call.timeout); !st.ok()) co_return fail(st.error());
     if (ex->status() == 404 && !call.session_id.empty())
       co_return fail(Errc::not_found, "target " + target_ + " lost the session", "upstream.session_lost");
@@ -270,7 +345,7 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
   asio::awaitable<Result<std::unique_ptr<MessageStream>>> open_stream(UpstreamCall call) override {
     auto req = make(http::verb::get, call);
     req.set(http::field::accept, "text/event-stream");
-    auto ex = std::make_unique<Exchange>(ex_, target_);
+    auto ex = std::make_unique<Exchange>(ex_, target_, pool_);
     if (auto st = co_await ex->start(ep_, std::move(req), call.timeout); !st.ok()) co_return fail(st.error());
     if (ex->status() == 405 || ex->status() == 404 && call.session_id.empty())
       co_return std::unique_ptr<MessageStream>(new HttpStream(std::deque<json::object>{}));
@@ -279,7 +354,7 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
 
   asio::awaitable<Status> close_session(UpstreamCall call) override {
     if (call.session_id.empty()) co_return Status{};
-    auto ex = std::make_unique<Exchange>(ex_, target_);
+    auto ex = std::make_unique<Exchange>(ex_, target_, pool_);
     if (auto st = co_await ex->start(ep_, make(http::verb::delete_, call), call.timeout); !st.ok()) co_return st;
     co_return Status{};
   }
@@ -312,7 +387,7 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
     req.set(http::field::content_type, "application/json");
     req.set(http::field::accept, "application/json, text/event-stream");
     req.body() = json::serialize(message);
-    auto ex = std::make_unique<Exchange>(ex_, target_);
+    auto ex = std::make_unique<Exchange>(ex_, target_, pool_);
     if (auto st = co_await ex->start(ep_, std::move(req), call.timeout); !st.ok()) co_return fail(st.error());
     co_return co_await answer(std::move(ex), call, /*ends_with_response=*/true);
   }
@@ -426,6 +501,7 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
   std::string target_;
   HttpTarget spec_;
   Endpoint ep_;
+  std::shared_ptr<ConnectionPool> pool_;
   std::optional<bool> modern_;  // whether the target serves 2026-07-28; unknown until asked
 };
 
