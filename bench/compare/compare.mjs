@@ -11,7 +11,7 @@
 //          [--scenarios small,payload32k,list1,list8,list64] [--only direct,nginx,...] [--json FILE]
 import { spawn, execFileSync } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,14 +61,19 @@ async function waitPort(port, ms = 15000) {
   throw new Error(`nothing listens on ${port}`);
 }
 
+let logCount = 0;
 function start(command, argv, opts = {}) {
   // Own process group, so the whole tree (nginx workers, stdio children) is measured and killed.
-  const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, ...opts });
-  let stderr = '';
-  child.stderr?.on('data', (d) => { stderr += d; if (stderr.length > 20000) stderr = stderr.slice(-10000); });
+  // stderr goes to a file: this process blocks in the load generator while measuring, and a
+  // pipe nobody drains would stall the server under test once it filled.
+  const logFile = path.join(tmp, `proc-${++logCount}.log`);
+  const fd = openSync(logFile, 'w');
+  const child = spawn(command, argv, { stdio: ['ignore', 'ignore', fd], detached: true, ...opts });
+  closeSync(fd);
   children.add(child);
   child.on('exit', () => children.delete(child));
-  return { child, stderr: () => stderr, stop: () => { try { process.kill(-child.pid, 'SIGTERM'); } catch {} } };
+  const stderr = () => { try { return readFileSync(logFile, 'utf8').slice(-10000); } catch { return ''; } };
+  return { child, stderr, stop: () => { try { process.kill(-child.pid, 'SIGTERM'); } catch {} } };
 }
 
 // CPU ticks and peak RSS of a process group (every process whose pgid is the leader's pid).
@@ -114,7 +119,7 @@ routes:
 ${extra}
 backends:
   - name: echo
-    prefix: never
+    prefix: auto
     failure: closed
     targets:
 ${targetLines}
@@ -174,7 +179,7 @@ async function measure(label, url, group, scenario, bearer) {
 async function main() {
   const results = [];
   const echoPort = await freePort();
-  const echo = start(bin('examples/echo/gatehouse-echo'), ['--http', `127.0.0.1:${echoPort}`]);
+  const echo = start(bin('examples/echo/gatehouse-echo'), ['--http', `127.0.0.1:${echoPort}`, '--max-sessions', '1000000']);
   await waitPort(echoPort);
   const direct = `http://127.0.0.1:${echoPort}/mcp`;
 

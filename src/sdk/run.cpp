@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -19,7 +20,7 @@ namespace gatehouse::sdk {
 namespace {
 
 int usage(const char* argv0) {
-  std::fprintf(stderr, "usage: %s (--http HOST:PORT | --sse HOST:PORT | --stdio)\n", argv0);
+  std::fprintf(stderr, "usage: %s (--http HOST:PORT | --sse HOST:PORT | --stdio) [--max-sessions N]\n", argv0);
   return 2;
 }
 
@@ -42,6 +43,7 @@ bool parse_listen(std::string_view addr, net::ListenSpec& out) {
 int run(Server& server, int argc, char** argv) {
   std::string mode;
   net::ListenSpec listen;
+  HttpOptions options;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     if ((a == "--http" || a == "--sse") && i + 1 < argc) {
@@ -49,6 +51,12 @@ int run(Server& server, int argc, char** argv) {
       if (!parse_listen(argv[++i], listen)) return usage(argv[0]);
     } else if (a == "--stdio") {
       mode = "stdio";
+    } else if (a == "--max-sessions" && i + 1 < argc) {
+      // Sessions a client never DELETEs stay until the cap (benchmarks open thousands).
+      char* end = nullptr;
+      const unsigned long n = std::strtoul(argv[++i], &end, 10);
+      if (!end || *end != '\0' || n == 0) return usage(argv[0]);
+      options.max_sessions = n;
     } else {
       return usage(argv[0]);
     }
@@ -65,7 +73,6 @@ int run(Server& server, int argc, char** argv) {
     return 0;
   }
 
-  HttpOptions options;
   // Host checks protect loopback servers from DNS rebinding; a server bound elsewhere is
   // reached under names we cannot guess (Origin is still checked).
   options.origins.check_host = mcp::is_loopback_host(listen.address);
