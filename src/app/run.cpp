@@ -13,6 +13,7 @@
 #include "app/runtime.hpp"
 #include "app/telemetry_builder.hpp"
 #include "app/version.hpp"
+#include "authz/limit_stage.hpp"
 #include "config/loader.hpp"
 #include "config/redact.hpp"
 #include "config/watcher.hpp"
@@ -143,6 +144,7 @@ int run_command(const Command& cmd) {
   options.wrap_handler = [edge](net::Handler inner) { return edge->wrap(std::move(inner)); };
   options.on_request_done = request_observer(tel);
   options.on_request_start = request_start_observer(tel);
+  options.on_shutdown = [] { authz::close_global_limiters(); };
   options.admin_extra = admin_handler(tel);
   auto gateway = gateway::Gateway::create(runtime->snapshot, options);
   if (!gateway) {

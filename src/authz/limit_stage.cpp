@@ -7,7 +7,15 @@
 #include "authz/compiled_policy.hpp"
 #include "authz/rule_input.hpp"
 #include "core/log.hpp"
+#include "ratelimit/redis_limiter.hpp"
 #include "ratelimit/rule_set.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/url/parse.hpp>
+
+#include <mutex>
+#include <unordered_map>
 
 namespace gatehouse::authz {
 namespace json = boost::json;
@@ -41,9 +49,49 @@ Result<std::optional<std::string>> descriptor(const std::string& route, const ra
   return std::optional<std::string>(route + "\x1f" + rule.name + "\x1f" + text);
 }
 
+// The global limiters, one per gateway thread (each owns that thread's pipelined Redis
+// connection, so a request never crosses threads to reach Redis). They are not closed from
+// here when the stage goes: the stage may outlive the threads' loops at shutdown, and a
+// dropped limiter's connection ends with its loop. (A reload therefore leaves the previous
+// stage's idle connections open until Redis or shutdown closes them: known, small.)
+class RedisLimiters;
+std::mutex g_registry_mu;
+std::vector<std::weak_ptr<RedisLimiters>> g_registry;  // every live set, for close_global_limiters()
+
+class RedisLimiters {
+ public:
+  // Closes every connection on its own loop (at shutdown, while the loops still run, so
+  // they can run out of work and the drain ends without waiting for its grace).
+  void close_all() {
+    std::lock_guard lock(mu_);
+    for (auto& [ctx, entry] : limiters_) boost::asio::post(entry.executor, [l = entry.limiter] { l->close(); });
+  }
+
+  RedisLimiters(ratelimit::RedisEndpoint endpoint, ratelimit::FailureMode mode) : endpoint_(std::move(endpoint)), mode_(mode) {}
+  ratelimit::RedisLimiter* for_executor(const boost::asio::any_io_executor& ex) {
+    auto* ctx = &boost::asio::query(ex, boost::asio::execution::context);
+    std::lock_guard lock(mu_);
+    auto it = limiters_.find(ctx);
+    if (it == limiters_.end())
+      it = limiters_.emplace(ctx, Entry{ex, std::make_shared<ratelimit::RedisLimiter>(ex, endpoint_, mode_)}).first;
+    return it->second.limiter.get();
+  }
+
+ private:
+  struct Entry {
+    boost::asio::any_io_executor executor;
+    std::shared_ptr<ratelimit::RedisLimiter> limiter;
+  };
+  ratelimit::RedisEndpoint endpoint_;
+  ratelimit::FailureMode mode_;
+  std::mutex mu_;
+  std::unordered_map<boost::asio::execution_context*, Entry> limiters_;
+};
+
 class LimitStage final : public gateway::PolicyStage {
  public:
-  explicit LimitStage(std::map<std::string, RouteLimits, std::less<>> routes) : routes_(std::move(routes)) {}
+  LimitStage(std::map<std::string, RouteLimits, std::less<>> routes, std::shared_ptr<RedisLimiters> redis)
+      : routes_(std::move(routes)), redis_(std::move(redis)) {}
 
   std::string_view name() const override { return "rate_limit"; }
 
@@ -69,7 +117,9 @@ class LimitStage final : public gateway::PolicyStage {
       }
       keys.push_back(std::move(*d));
     }
-    auto outcome = co_await limits.rules.check(keys, nullptr);
+    ratelimit::RedisLimiter* redis = nullptr;
+    if (redis_) redis = redis_->for_executor(co_await boost::asio::this_coro::executor);
+    auto outcome = co_await limits.rules.check(keys, redis);
     std::vector<std::pair<std::string, std::string>> headers;
     if (outcome.deciding) headers = ratelimit::rate_limit_headers(limits.rules.rules()[*outcome.deciding], outcome);
     if (outcome.allowed) co_return gateway::Decision::proceed_with(std::move(headers));
@@ -95,14 +145,33 @@ class LimitStage final : public gateway::PolicyStage {
   }
 
   std::map<std::string, RouteLimits, std::less<>> routes_;
+  std::shared_ptr<RedisLimiters> redis_;
 };
 
+// redis://host:port (a password or TLS are not supported by the connection yet).
+Result<ratelimit::RedisEndpoint> redis_endpoint(const std::string& url) {
+  auto u = boost::urls::parse_uri(url);
+  if (!u || u->scheme() != "redis") return fail(Errc::invalid_config, "redis.url: only redis://host:port is supported");
+  if (u->has_userinfo()) return fail(Errc::invalid_config, "redis.url: passwords are not supported yet");
+  ratelimit::RedisEndpoint e;
+  e.host = u->host_address();
+  if (u->has_port()) e.port = static_cast<unsigned short>(u->port_number());
+  return e;
+}
+
 }  // namespace
+
+void close_global_limiters() {
+  std::lock_guard lock(g_registry_mu);
+  for (auto& w : g_registry)
+    if (auto r = w.lock()) r->close_all();
+}
 
 Result<std::unique_ptr<gateway::PolicyStage>> make_limit_stage(const config::Config& config,
                                                                 std::shared_ptr<ratelimit::LocalLimiter> local) {
   std::map<std::string, RouteLimits, std::less<>> routes;
   std::string errors;
+  bool uses_redis = false;
   for (std::size_t i = 0; i < config.routes.size(); ++i) {
     const auto& route = config.routes[i];
     if (route.rate_limits.empty()) continue;
@@ -111,11 +180,6 @@ Result<std::unique_ptr<gateway::PolicyStage>> make_limit_stage(const config::Con
     for (std::size_t j = 0; j < route.rate_limits.size(); ++j) {
       const auto& r = route.rate_limits[j];
       const std::string where = "routes[" + std::to_string(i) + "].rate_limits[" + std::to_string(j) + "]";
-      if (r.store == config::RateLimitRule::Store::redis) {
-        errors += r.key.pos.file + ":" + std::to_string(r.key.pos.line) + ":" + std::to_string(r.key.pos.column) +
-                  ": " + where + ".store: redis limits are not wired into the gateway in this build (use local)\n";
-        continue;
-      }
       auto program = cel::compile(r.key.source, rule_env());
       if (!program) {
         errors += located_error(r.key, where + ".key", program.error().message) + "\n";
@@ -124,7 +188,9 @@ Result<std::unique_ptr<gateway::PolicyStage>> make_limit_stage(const config::Con
       const double seconds = std::chrono::duration<double>(r.rate.per).count();
       ratelimit::BucketSpec spec{static_cast<double>(r.rate.tokens) / seconds,
                                  static_cast<double>(r.burst ? r.burst : r.rate.tokens)};
-      rules.push_back(ratelimit::Rule{r.name, spec, ratelimit::Store::local});
+      const bool global = r.store == config::RateLimitRule::Store::redis;
+      uses_redis = uses_redis || global;
+      rules.push_back(ratelimit::Rule{r.name, spec, global ? ratelimit::Store::redis : ratelimit::Store::local});
       keys.push_back(std::move(*program));
     }
     if (!errors.empty()) continue;
@@ -135,7 +201,21 @@ Result<std::unique_ptr<gateway::PolicyStage>> make_limit_stage(const config::Con
     return fail(Errc::invalid_config, errors, "ratelimit.compile");
   }
   if (routes.empty()) return std::unique_ptr<gateway::PolicyStage>();
-  return std::unique_ptr<gateway::PolicyStage>(std::make_unique<LimitStage>(std::move(routes)));
+  std::shared_ptr<RedisLimiters> redis;
+  if (uses_redis) {
+    // The loader checks that redis rules have a redis section.
+    if (!config.redis) return fail(Errc::invalid_config, "rate limits with store: redis need the redis section");
+    GH_TRY(auto endpoint, redis_endpoint(config.redis->url));
+    redis = std::make_shared<RedisLimiters>(
+        std::move(endpoint), config.redis->failure == config::FailureMode::closed ? ratelimit::FailureMode::closed
+                                                                                  : ratelimit::FailureMode::open);
+  }
+  if (redis) {
+    std::lock_guard lock(g_registry_mu);
+    std::erase_if(g_registry, [](const auto& w) { return w.expired(); });
+    g_registry.push_back(redis);
+  }
+  return std::unique_ptr<gateway::PolicyStage>(std::make_unique<LimitStage>(std::move(routes), std::move(redis)));
 }
 
 }  // namespace gatehouse::authz

@@ -25,4 +25,7 @@ inline constexpr int kRateLimitedCode = -32029;
 Result<std::unique_ptr<gateway::PolicyStage>> make_limit_stage(const config::Config& config,
                                                                 std::shared_ptr<ratelimit::LocalLimiter> local);
 
+// Closes the Redis connections of every limit stage (call at shutdown, before draining).
+void close_global_limiters();
+
 }  // namespace gatehouse::authz

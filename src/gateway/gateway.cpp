@@ -130,6 +130,7 @@ void Gateway::run() {
   signals.cancel();
   control.stop();
   waiter.join();
+  if (options_.on_shutdown) options_.on_shutdown();
   drain(options_.drain_grace);
 }
 

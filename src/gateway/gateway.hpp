@@ -35,6 +35,9 @@ struct GatewayOptions {
   // Called with each MCP request's record when it is over (access log, metrics).
   RequestObserver on_request_done;
   RequestStartObserver on_request_start;  // only with on_request_done
+  // Called once by run() when SIGTERM/SIGINT or shutdown() arrives, before draining (the app
+  // closes its own long-lived connections here so the loops can run out of work).
+  std::function<void()> on_shutdown;
 };
 
 class Gateway {
