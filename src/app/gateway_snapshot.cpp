@@ -1,5 +1,7 @@
 #include "app/gateway_snapshot.hpp"
 
+#include <cstdlib>
+
 #include <variant>
 
 namespace gatehouse::app {
@@ -72,8 +74,29 @@ Result<gateway::SnapshotPtr> to_gateway_snapshot(const config::Config& config, s
       target.name = t.name;
       target.timeout = t.timeout;
       target.failure = failure_of(backend->failure);
+      // Upstream credentials: the client's token never goes upstream (strip, the default);
+      // a static header is added to every request. The other modes need a per-call hook in
+      // the relay that does not exist yet: refused rather than silently ignored.
+      config::StringPairs upstream_headers;
+      using Mode = config::UpstreamAuth::Mode;
+      if (backend->upstream_auth.mode == Mode::static_header) {
+        std::string value = backend->upstream_auth.value;
+        if (!backend->upstream_auth.value_env.empty()) {
+          const char* env = std::getenv(backend->upstream_auth.value_env.c_str());
+          if (!env) return fail(Errc::invalid_config, where(backend->pos) + "backends." + backend->name + ".upstream_auth.value_env: " +
+                                                          backend->upstream_auth.value_env + " is not set");
+          value = env;
+        }
+        upstream_headers.emplace_back(backend->upstream_auth.header, std::move(value));
+      } else if (backend->upstream_auth.mode != Mode::strip) {
+        return fail(Errc::invalid_config, where(t.pos) + "targets." + t.name +
+                                              ".upstream_auth: passthrough, client_credentials and token_exchange "
+                                              "are not wired into the gateway in this build (strip or static)");
+      }
       if (const auto* http = std::get_if<config::HttpTarget>(&t.transport)) {
-        target.transport = gateway::HttpTarget{http->url, http->headers};
+        config::StringPairs headers = http->headers;
+        headers.insert(headers.end(), upstream_headers.begin(), upstream_headers.end());
+        target.transport = gateway::HttpTarget{http->url, std::move(headers)};
       } else if (const auto* stdio = std::get_if<config::StdioTarget>(&t.transport)) {
         target.transport = gateway::StdioSpec{stdio->command, stdio->args, stdio->env};
       } else {
