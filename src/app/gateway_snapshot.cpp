@@ -100,8 +100,10 @@ Result<gateway::SnapshotPtr> to_gateway_snapshot(const config::Config& config, s
       } else if (const auto* stdio = std::get_if<config::StdioTarget>(&t.transport)) {
         target.transport = gateway::StdioSpec{stdio->command, stdio->args, stdio->env};
       } else {
-        return fail(Errc::invalid_config, where(t.pos) + "targets." + t.name +
-                                              ".sse: legacy HTTP+SSE targets are not available in this build");
+        const auto& sse = std::get<config::SseTarget>(t.transport);
+        config::StringPairs headers = sse.headers;
+        headers.insert(headers.end(), upstream_headers.begin(), upstream_headers.end());
+        target.transport = gateway::HttpTarget{sse.url, std::move(headers), /*legacy_sse=*/true};
       }
       route.targets.push_back(std::move(target));
     }

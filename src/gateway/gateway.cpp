@@ -37,6 +37,7 @@ std::string redacted_snapshot_json(const GatewaySnapshot& snapshot) {
         const auto& h = std::get<HttpTarget>(t.transport);
         json::object ht;
         ht["url"] = h.url;
+        if (h.legacy_sse) ht["legacy_sse"] = true;
         json::object headers;
         for (const auto& [k, v] : h.headers) headers[k] = "<redacted>";
         ht["headers"] = std::move(headers);

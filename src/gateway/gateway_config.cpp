@@ -10,7 +10,7 @@ std::string TargetSpec::key() const {
     for (const auto& [n, v] : s->env) k += "\x1e" + n + "=" + v;
   } else {
     const auto& h = std::get<HttpTarget>(transport);
-    k += "|http|" + h.url;
+    k += (h.legacy_sse ? "|sse|" : "|http|") + h.url;
     for (const auto& [n, v] : h.headers) k += "\x1e" + n + ":" + v;
   }
   return k;

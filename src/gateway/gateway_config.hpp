@@ -21,6 +21,7 @@ namespace gatehouse::gateway {
 struct HttpTarget {
   std::string url;  // Streamable HTTP endpoint, e.g. http://127.0.0.1:8080/mcp
   std::vector<std::pair<std::string, std::string>> headers;  // static upstream headers
+  bool legacy_sse = false;  // the 2024-11-05 HTTP+SSE transport: `url` is the GET stream
 };
 
 // open: a dead target is left out of fan-out answers; closed: the request fails.

@@ -61,6 +61,9 @@ class Upstream {
 
   // Set when the transport owns the upstream's lifecycle (stdio) and already initialized it.
   virtual std::optional<CachedInitialize> cached_initialize() const { return std::nullopt; }
+  // At shutdown, on the upstream's own loop: close long-lived connections (legacy SSE
+  // streams) so the loop can run out of work.
+  virtual void shutdown() {}
 };
 
 // Reads a whole request's stream to its response, dropping everything else (used for

@@ -8,6 +8,7 @@
 
 #include "core/log.hpp"
 #include "gateway/http_upstream.hpp"
+#include "gateway/sse_upstream.hpp"
 
 namespace gatehouse::gateway {
 namespace {
@@ -18,7 +19,8 @@ std::shared_ptr<Upstream> default_factory(asio::any_io_executor ex, const Target
     up->start();
     return up;
   }
-  return make_http_upstream(ex, t.name, std::get<HttpTarget>(t.transport));
+  const auto& h = std::get<HttpTarget>(t.transport);
+  return h.legacy_sse ? make_sse_upstream(ex, t.name, h) : make_http_upstream(ex, t.name, h);
 }
 
 struct Cache {
@@ -72,6 +74,7 @@ void UpstreamPools::stop_async(std::chrono::milliseconds grace) {
           p->upstreams.clear();
           for (auto& [key, up] : upstreams)
             if (auto s = std::dynamic_pointer_cast<StdioUpstream>(up)) co_await s->stop(grace);
+            else up->shutdown();
         },
         asio::detached);
   }
