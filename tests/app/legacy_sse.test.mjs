@@ -1,6 +1,6 @@
 // A legacy HTTP+SSE (2024-11-05) MCP server behind the gateway, next to a Streamable HTTP one:
-// the official SDK client (both eras) sees one server with both targets' tools, calls through
-// to the legacy one with progress relayed, and the gateway reconnects when that server restarts.
+// the official SDK client (both eras) sees one server with both targets' tools and calls
+// through to the legacy one, several calls at once over its one shared SSE connection.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connectLegacyHttp, connectModernHttp } from '../lib/clients.mjs';
