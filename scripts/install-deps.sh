@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libhiredis-dev redis-server
   openssl tzdata   # test certificates (tests/tls); IANA zones for CEL timestamps
+  prometheus       # promtool and a real Prometheus scraping /metrics (tests/observe, tests/app)
   nodejs npm
 )
 

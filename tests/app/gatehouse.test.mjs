@@ -77,6 +77,8 @@ test('quickstart topology: both eras see the merged, prefixed tools and call the
   const metrics = await (await fetch(gw.adminUrl('/metrics'))).text();
   assert.match(metrics, /gatehouse_http_requests_total\{route="tools",method="POST",status="200"\} [1-9]/);
   assert.match(metrics, /gatehouse_mcp_calls_total\{target="echo",method="tools\/call",tool="echo",outcome="ok"\} 1/);
+  const promtool = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
+  assert.equal(promtool.status, 0, `promtool check metrics: ${promtool.stdout}${promtool.stderr}`);
 
   // The log level changes at run time.
   const set = await fetch(gw.adminUrl('/loglevel?level=debug'), { method: 'PUT' });
