@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "authz/compiled_policy.hpp"
+#include "authz/decision_audit.hpp"
 #include "authz/rule_input.hpp"
 #include "authz/rules_stage.hpp"
 #include "cel/time.hpp"
@@ -173,22 +174,7 @@ class FgaStage final : public gateway::PolicyStage {
   }
 
   void write_audit(const gateway::PolicyRequest& r, const Outcome& o) {
-    if (!audit_) return;
-    const auth::Identity* id = identity_of(r);
-    observe::AuditRecord a;
-    a.principal = id ? id->subject : "";
-    a.client = id ? id->client_id : "";
-    a.action = std::string(r.method);
-    a.target = r.target;
-    a.resource = !r.tool.empty() ? r.tool : !r.prompt.empty() ? r.prompt : r.resource_uri;
-    a.decision = o.allowed ? "allow" : "deny";
-    a.policy = "fga";
-    a.rule = o.tuple;
-    a.reason = o.reason;
-    if (auto s = r.http.find("Mcp-Session-Id"); s != r.http.end()) a.session = std::string(s->value());
-    a.remote = r.source.address().to_string() + ":" + std::to_string(r.source.port());
-    a.details.emplace_back("route", std::string(r.route_path));
-    audit_->write(a);
+    if (audit_) write_decision_audit(*audit_, r, identity_of(r), "fga", o.allowed, o.tuple, o.reason);
   }
 
   std::map<std::string, RouteFga, std::less<>> routes_;

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "authz/compiled_policy.hpp"
+#include "authz/decision_audit.hpp"
 #include "authz/rule_input.hpp"
 
 namespace gatehouse::authz {
@@ -77,21 +78,7 @@ class RulesStage final : public gateway::PolicyStage {
 
  private:
   void write_audit(const gateway::PolicyRequest& r, const auth::Identity* id, const Verdict& v) {
-    if (!audit_) return;
-    observe::AuditRecord a;
-    a.principal = id ? id->subject : "";
-    a.client = id ? id->client_id : "";
-    a.action = std::string(r.method);
-    a.target = r.target;
-    a.resource = !r.tool.empty() ? r.tool : !r.prompt.empty() ? r.prompt : r.resource_uri;
-    a.decision = v.allowed ? "allow" : "deny";
-    a.policy = "cel";
-    a.rule = v.rule;
-    a.reason = v.reason;
-    if (auto s = r.http.find("Mcp-Session-Id"); s != r.http.end()) a.session = std::string(s->value());
-    a.remote = r.source.address().to_string() + ":" + std::to_string(r.source.port());
-    a.details.emplace_back("route", std::string(r.route_path));
-    audit_->write(a);
+    if (audit_) write_decision_audit(*audit_, r, id, "cel", v.allowed, v.rule, v.reason);
   }
 
   std::map<std::string, CompiledPolicy, std::less<>> policies_;
