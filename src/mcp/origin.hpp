@@ -10,8 +10,8 @@ namespace gatehouse::mcp {
 
 struct OriginPolicy {
   bool allow_loopback = true;                // localhost, 127.0.0.1, [::1], any port
-  std::vector<std::string> allowed_origins;  // exact, e.g. "https://app.example.com"
-  std::vector<std::string> allowed_hosts;    // host names (no port), e.g. "mcp.example.com"
+  std::vector<std::string> allowed_origins{};  // exact, e.g. "https://app.example.com"
+  std::vector<std::string> allowed_hosts{};    // host names (no port), e.g. "mcp.example.com"
   bool check_host = true;
 };
 

@@ -48,9 +48,9 @@ inline constexpr std::string_view kMetaServerInfo = "io.modelcontextprotocol/ser
 
 // The headers the era rules look at (absent: nullopt), independent of any HTTP library.
 struct RequestHeaders {
-  std::optional<std::string> protocol_version;  // MCP-Protocol-Version
-  std::optional<std::string> method;            // Mcp-Method
-  std::optional<std::string> name;              // Mcp-Name
+  std::optional<std::string> protocol_version{};  // MCP-Protocol-Version
+  std::optional<std::string> method{};            // Mcp-Method
+  std::optional<std::string> name{};              // Mcp-Name
 };
 
 // The version a body claims through params._meta (the modern envelope), if any.
@@ -66,8 +66,8 @@ Era classify(const RequestHeaders& headers, const json::value& body);
 struct Rejection {
   int http_status = 400;
   std::int64_t code = jsonrpc::kInvalidRequest;
-  std::string message;
-  json::value data;
+  std::string message{};
+  json::value data{};
 };
 
 // The 2026-07-28 validation ladder for a request classified modern: envelope present and

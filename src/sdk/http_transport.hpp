@@ -16,7 +16,7 @@ namespace gatehouse::sdk {
 
 struct HttpOptions {
   std::string path = "/mcp";
-  mcp::OriginPolicy origins;
+  mcp::OriginPolicy origins{};
   std::size_t max_sessions = 1024;
   std::size_t max_events_per_stream = 1000;  // bound of the resumability log
 };

@@ -30,51 +30,52 @@ using PromptHandler = std::function<asio::awaitable<Result<json::object>>(const 
 using CompletionHandler = std::function<std::vector<std::string>(
     const json::object& ref, const std::string& argument, const std::string& value)>;
 
+// Every member has a default so designated initializers may leave any out (-Wextra clean).
 struct ServerInfo {
   std::string name = "gatehouse-sdk-server";
   std::string version = "0.1.0";
-  std::string instructions;
+  std::string instructions{};
 };
 
 // {"type":"object","properties":{}}: the schema of a tool without arguments.
 json::object empty_object_schema();
 
 struct Tool {
-  std::string name;
-  std::string description;
+  std::string name{};
+  std::string description{};
   json::object input_schema = empty_object_schema();
-  std::optional<json::object> output_schema;
-  json::object annotations;
-  ToolHandler handler;
+  std::optional<json::object> output_schema{};
+  json::object annotations{};
+  ToolHandler handler{};
 };
 
 struct Resource {
-  std::string uri;
-  std::string name;
-  std::string description;
-  std::string mime_type;
-  ResourceHandler handler;
+  std::string uri{};
+  std::string name{};
+  std::string description{};
+  std::string mime_type{};
+  ResourceHandler handler{};
 };
 
 struct ResourceTemplate {
-  std::string uri_template;
-  std::string name;
-  std::string description;
-  std::string mime_type;
-  TemplateHandler handler;
+  std::string uri_template{};
+  std::string name{};
+  std::string description{};
+  std::string mime_type{};
+  TemplateHandler handler{};
 };
 
 struct PromptArgument {
-  std::string name;
-  std::string description;
+  std::string name{};
+  std::string description{};
   bool required = false;
 };
 
 struct Prompt {
-  std::string name;
-  std::string description;
-  std::vector<PromptArgument> arguments;
-  PromptHandler handler;
+  std::string name{};
+  std::string description{};
+  std::vector<PromptArgument> arguments{};
+  PromptHandler handler{};
 };
 
 class Server {
