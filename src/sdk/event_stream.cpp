@@ -2,9 +2,12 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 namespace gatehouse::sdk {
@@ -16,15 +19,16 @@ constexpr std::chrono::seconds kKeepAlive{15};
 
 std::string format_sse(const SseEvent& e) {
   std::string out;
-  if (!e.id.empty()) out += "id: " + e.id + "\n";
-  out += "event: message\ndata: " + e.data + "\n\n";
+  out.reserve(e.id.size() + e.data.size() + 32);
+  if (!e.id.empty()) out.append("id: ").append(e.id).append("\n");
+  out.append("event: message\ndata: ").append(e.data).append("\n\n");
   return out;
 }
 
-EventStream::EventStream(asio::any_io_executor ex, std::string id, bool with_ids, std::size_t max_events)
-    : id_(std::move(id)), with_ids_(with_ids), max_events_(max_events), signal_(ex) {}
+EventStream::EventStream(std::string id, bool with_ids, std::size_t max_events)
+    : id_(std::move(id)), with_ids_(with_ids), max_events_(max_events) {}
 
-void EventStream::push(std::string data) {
+void EventStream::push_locked(std::string data) {
   SseEvent e;
   if (with_ids_) e.id = id_ + "_" + std::to_string(++seq_);
   e.data = std::move(data);
@@ -33,30 +37,72 @@ void EventStream::push(std::string data) {
     events_.pop_front();
     ++base_;
   }
-  signal_.cancel();
+  wake_locked();
+}
+
+// Each event loop runs on one thread, so a waiter of this thread is not running now. A
+// waiter registered under the lock and then suspended in async_wait without yielding in
+// between, so a cancel run on its own executor always finds it waiting (or already woken).
+void EventStream::wake_locked() {
+  for (auto& w : waiters_) {
+    if (w->thread == std::this_thread::get_id()) {
+      w->timer.cancel();
+    } else {
+      asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+    }
+  }
+  waiters_.clear();
 }
 
 void EventStream::send(const json::object& message) {
+  std::string data = json::serialize(message);
+  std::lock_guard lock(mu_);
   if (done_) return;
-  push(json::serialize(message));
+  push_locked(std::move(data));
 }
 
-void EventStream::prime() { push(std::string()); }
+void EventStream::prime() {
+  std::lock_guard lock(mu_);
+  push_locked(std::string());
+}
 
 void EventStream::close_stream() {
+  std::lock_guard lock(mu_);
   close_requested_ = true;
-  signal_.cancel();
+  wake_locked();
 }
 
 void EventStream::finish(const json::object& last) {
+  std::string data = json::serialize(last);
+  std::lock_guard lock(mu_);
   if (done_) return;
-  push(json::serialize(last));
+  push_locked(std::move(data));
   done_ = true;
 }
 
 void EventStream::finish() {
+  std::lock_guard lock(mu_);
   done_ = true;
-  signal_.cancel();
+  wake_locked();
+}
+
+bool EventStream::done() const {
+  std::lock_guard lock(mu_);
+  return done_;
+}
+
+std::size_t EventStream::size() const {
+  std::lock_guard lock(mu_);
+  return base_ + events_.size();
+}
+
+std::optional<std::string> EventStream::sole_message(std::size_t skip) const {
+  std::lock_guard lock(mu_);
+  if (!done_ || base_ != 0 || events_.size() != skip + 1) return std::nullopt;
+  for (std::size_t i = 0; i < skip; ++i) {
+    if (!events_[i].data.empty()) return std::nullopt;
+  }
+  return events_.back().data;
 }
 
 std::optional<std::size_t> EventStream::position_after(std::string_view event_id) const {
@@ -68,48 +114,77 @@ std::optional<std::size_t> EventStream::position_after(std::string_view event_id
   std::string_view num = event_id.substr(prefix.size() + 1);
   std::size_t n = 0;
   auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), n);
-  if (ec != std::errc() || p != num.data() + num.size() || n == 0 || n > seq_) return std::nullopt;
+  if (ec != std::errc() || p != num.data() + num.size() || n == 0) return std::nullopt;
+  std::lock_guard lock(mu_);
+  if (n > seq_) return std::nullopt;
   // Event n is at index n-1 (ids are dense); resume after it.
   if (n < base_) return std::nullopt;  // dropped: cannot replay faithfully
   return n;
 }
 
-const SseEvent* EventStream::at(std::size_t index) const {
-  if (index < base_ || index >= base_ + events_.size()) return nullptr;
-  return &events_[index - base_];
+bool EventStream::idle(std::size_t index) const {
+  std::lock_guard lock(mu_);
+  return index >= base_ + events_.size() && !done_ && !close_requested_;
+}
+
+bool EventStream::try_attach() {
+  std::lock_guard lock(mu_);
+  if (attached_) return false;
+  attached_ = true;
+  return true;
+}
+
+void EventStream::detach() {
+  std::lock_guard lock(mu_);
+  attached_ = false;
+}
+
+EventStream::Batch EventStream::take(std::size_t& index) {
+  std::lock_guard lock(mu_);
+  Batch b;
+  if (index < base_) index = base_;
+  for (; index < base_ + events_.size(); ++index) b.text += format_sse(events_[index - base_]);
+  if (done_) b.stop = true;
+  if (close_requested_) {
+    close_requested_ = false;
+    b.stop = true;
+  }
+  return b;
 }
 
 asio::awaitable<void> EventStream::wait(std::size_t index, std::chrono::milliseconds timeout) {
-  if (index < size() || done_ || close_requested_) co_return;
-  signal_.expires_after(timeout);
-  co_await signal_.async_wait(kTuple);
+  auto w = std::make_shared<Waiter>(co_await asio::this_coro::executor);
+  {
+    std::lock_guard lock(mu_);
+    if (index < base_ + events_.size() || done_ || close_requested_) co_return;
+    w->timer.expires_after(timeout);
+    waiters_.push_back(w);
+  }
+  co_await w->timer.async_wait(kTuple);
+  std::lock_guard lock(mu_);
+  std::erase(waiters_, w);
 }
 
 asio::awaitable<void> EventStream::pump(net::Exchange& ex, std::size_t index, int retry_ms) {
   using namespace asio::experimental::awaitable_operators;
-  attached = true;
-  if (retry_ms > 0) {
-    if (!co_await ex.write_chunk("retry: " + std::to_string(retry_ms) + "\n\n")) {
-      attached = false;
-      co_return;
-    }
-  }
   auto writer = [&]() -> asio::awaitable<void> {
+    if (retry_ms > 0) {
+      if (!co_await ex.write_chunk("retry: " + std::to_string(retry_ms) + "\n\n")) co_return;
+    }
     for (;;) {
-      if (index < base_) index = base_;
-      while (index < size()) {
-        const SseEvent* e = at(index++);
-        if (!co_await ex.write_chunk(format_sse(*e))) co_return;
-      }
-      if (done_ || take_close_request()) co_return;
+      Batch b = take(index);
+      // Everything ready goes out as one chunk: one write per wake-up, not per event.
+      if (!b.text.empty() && !co_await ex.write_chunk(b.text)) co_return;
+      if (b.stop) co_return;
+      const std::size_t before = index;
       co_await wait(index, kKeepAlive);
-      if (index >= size() && !done_ && !close_requested_) {
+      if (idle(before)) {
         if (!co_await ex.write_chunk(": keep-alive\n\n")) co_return;
       }
     }
   };
   co_await (writer() || ex.wait_peer_closed());
-  attached = false;
+  detach();
   if (!ex.peer_closed()) co_await ex.end_stream();
 }
 

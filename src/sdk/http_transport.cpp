@@ -2,12 +2,15 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <openssl/rand.h>
 
 #include <deque>
 #include <map>
+#include <mutex>
 
 #include "core/log.hpp"
 #include "sdk/event_stream.hpp"
@@ -39,16 +42,20 @@ constexpr int kRetryMs = 1000;
 constexpr std::size_t kMaxStreamsPerSession = 64;
 
 // A 2025-era session over HTTP: the protocol state plus its SSE streams (one per POSTed
-// request, and the standalone GET stream), kept for Last-Event-ID resumption.
+// request, and the standalone GET stream), kept for Last-Event-ID resumption. The session
+// runs on the thread that initialized it (its executor); requests reach it from any HTTP
+// thread, so the stream table has its own lock.
 struct HttpSession {
   std::shared_ptr<Session> session;
+  std::shared_ptr<EventStream> standalone;
+  std::mutex mu;
   std::map<std::string, std::shared_ptr<EventStream>> streams;
   std::deque<std::string> order;  // stream ids, oldest first, to bound the log
-  std::shared_ptr<EventStream> standalone;
   std::size_t next_stream = 0;
 
   std::shared_ptr<EventStream> new_stream(std::size_t max_events) {
-    auto s = std::make_shared<EventStream>(session->executor(), std::to_string(++next_stream), true, max_events);
+    std::lock_guard lock(mu);
+    auto s = std::make_shared<EventStream>(std::to_string(++next_stream), true, max_events);
     streams[s->id()] = s;
     order.push_back(s->id());
     while (order.size() > kMaxStreamsPerSession) {
@@ -60,10 +67,22 @@ struct HttpSession {
     return s;
   }
 
+  // The stream holding event `event_id` and the index after it.
+  std::pair<std::shared_ptr<EventStream>, std::size_t> find_event(std::string_view event_id) {
+    std::lock_guard lock(mu);
+    for (auto& [id, s] : streams) {
+      if (auto pos = s->position_after(event_id)) return {s, *pos};
+    }
+    if (auto pos = standalone->position_after(event_id)) return {standalone, *pos};
+    return {nullptr, 0};
+  }
+
+  // On the session's executor.
   void close() {
     session->close();
+    std::lock_guard lock(mu);
     for (auto& [id, s] : streams) s->finish();
-    if (standalone) standalone->finish();
+    standalone->finish();
   }
 };
 
@@ -106,6 +125,7 @@ class StreamableHttp {
       error = rpc_error(req, 400, kServerError, "Bad Request: Mcp-Session-Id header is required");
       return nullptr;
     }
+    std::lock_guard lock(mu_);
     auto it = sessions_.find(*sid);
     if (it == sessions_.end()) {
       error = rpc_error(req, 404, kSessionNotFound, "Session not found");
@@ -168,8 +188,14 @@ class StreamableHttp {
       co_await ex.respond(std::move(error));
       co_return;
     }
+    // Everything touching the session runs on its executor (posted in arrival order).
+    auto session_ex = hs->session->executor();
     if (!m.is_request()) {
-      co_await server_.handle(hs->session, std::move(m), hs->standalone);
+      asio::co_spawn(
+          session_ex,
+          [&server = server_, session = hs->session, out = hs->standalone, m = std::move(m)]() mutable
+          -> asio::awaitable<void> { co_await server.handle(session, std::move(m), out); },
+          asio::detached);
       co_await ex.respond(httpu::empty_response(req, 202));
       co_return;
     }
@@ -177,35 +203,52 @@ class StreamableHttp {
     bool resumable = hs->session->protocol_version >= "2025-11-25";
     if (resumable) stream->prime();
     asio::co_spawn(
-        ex.executor(),
+        session_ex,
         [&server = server_, session = hs->session, stream, m = std::move(m)]() mutable -> asio::awaitable<void> {
           auto reply = co_await server.handle(session, std::move(m), stream);
           if (reply) stream->finish(*reply);
           else stream->finish();
         },
         asio::detached);
+    // Let the handler run first: a request answered at once with nothing before its result
+    // (most tool calls) goes back as plain JSON, which the spec allows and costs less than
+    // a stream. Anything slower or chattier streams as SSE (with the priming event).
+    co_await asio::post(ex.executor(), asio::use_awaitable);
+    if (auto sole = stream->sole_message(resumable ? 1 : 0)) {
+      auto res = httpu::json_text_response(req, 200, std::move(*sole));
+      res.set("mcp-session-id", hs->session->id());
+      co_await ex.respond(std::move(res));
+      co_return;
+    }
+    stream->try_attach();  // a fresh stream: nobody else writes it
     auto head = httpu::sse_head(req);
     head.set("mcp-session-id", hs->session->id());
-    if (!co_await ex.begin_stream(std::move(head))) co_return;
+    if (!co_await ex.begin_stream(std::move(head))) {
+      stream->detach();
+      co_return;
+    }
     co_await stream->pump(ex, 0, resumable ? kRetryMs : 0);
   }
 
   asio::awaitable<void> initialize(net::Exchange& ex, jsonrpc::Message m) {
     const auto& req = ex.request();
-    if (sessions_.size() >= options_.max_sessions) {
+    if (session_count() >= options_.max_sessions) {
       co_await ex.respond(rpc_error(req, 503, kServerError, "Too many sessions", m.id));
       co_return;
     }
     auto hs = std::make_shared<HttpSession>();
     hs->session = std::make_shared<Session>(ex.executor(), mcp::Era::session);
     hs->session->set_id(random_id());
-    hs->standalone = std::make_shared<EventStream>(ex.executor(), "0", true, options_.max_events_per_stream);
+    hs->standalone = std::make_shared<EventStream>("0", true, options_.max_events_per_stream);
     hs->session->general = hs->standalone;
     auto reply = co_await server_.handle(hs->session, std::move(m), hs->standalone);
     if (!reply) co_return;  // cannot happen for a request
     bool ok = reply->contains("result");
     if (ok) {
-      sessions_[hs->session->id()] = hs;
+      {
+        std::lock_guard lock(mu_);
+        sessions_[hs->session->id()] = hs;
+      }
       server_.track(hs->session);
       log::info("sdk.session_open", {{"session", hs->session->id()}, {"version", hs->session->protocol_version}});
     }
@@ -229,32 +272,22 @@ class StreamableHttp {
     std::shared_ptr<EventStream> stream = hs->standalone;
     std::size_t from = stream->size();
     if (auto last = header(req, "last-event-id")) {
-      stream = nullptr;
-      for (auto& [id, s] : hs->streams) {
-        if (auto pos = s->position_after(*last)) {
-          stream = s;
-          from = *pos;
-          break;
-        }
-      }
-      if (!stream) {
-        if (auto pos = hs->standalone->position_after(*last)) {
-          stream = hs->standalone;
-          from = *pos;
-        }
-      }
+      std::tie(stream, from) = hs->find_event(*last);
       if (!stream) {
         co_await ex.respond(rpc_error(req, 404, kServerError, "Unknown Last-Event-ID"));
         co_return;
       }
     }
-    if (stream->attached) {
+    if (!stream->try_attach()) {
       co_await ex.respond(rpc_error(req, 409, kServerError, "Conflict: this stream is already being read"));
       co_return;
     }
     auto head = httpu::sse_head(req);
     head.set("mcp-session-id", hs->session->id());
-    if (!co_await ex.begin_stream(std::move(head))) co_return;
+    if (!co_await ex.begin_stream(std::move(head))) {
+      stream->detach();
+      co_return;
+    }
     co_await stream->pump(ex, from);
   }
 
@@ -266,8 +299,11 @@ class StreamableHttp {
       co_await ex.respond(std::move(error));
       co_return;
     }
-    sessions_.erase(hs->session->id());
-    hs->close();
+    {
+      std::lock_guard lock(mu_);
+      sessions_.erase(hs->session->id());
+    }
+    asio::post(hs->session->executor(), [hs] { hs->close(); });
     log::info("sdk.session_closed", {{"session", hs->session->id()}});
     co_await ex.respond(httpu::empty_response(req, 200));
   }
@@ -292,7 +328,7 @@ class StreamableHttp {
       session->client_capabilities = caps->get_object();
     }
     session->protocol_version = std::string(mcp::kModernVersion);
-    auto stream = std::make_shared<EventStream>(ex.executor(), "m", false);
+    auto stream = std::make_shared<EventStream>("m", false);
     asio::co_spawn(
         ex.executor(),
         [&server = server_, session, stream, m = std::move(m)]() mutable -> asio::awaitable<void> {
@@ -303,15 +339,18 @@ class StreamableHttp {
         asio::detached);
     // Answer with plain JSON unless something comes before the result (then SSE).
     while (stream->size() == 0 && !stream->done()) co_await stream->wait(0, std::chrono::hours(1));
-    if (stream->done() && stream->size() == 1) {
-      json::object reply = json::parse(stream->at(0)->data).as_object();
+    if (auto sole = stream->sole_message(0)) {
       unsigned status = 200;
-      if (const auto* e = reply.if_contains("error")) {
-        if (e->as_object().at("code").to_number<std::int64_t>() == jsonrpc::kMethodNotFound) status = 404;
+      if (sole->find("\"error\"") != std::string::npos) {
+        json::object reply = json::parse(*sole).as_object();
+        if (const auto* e = reply.if_contains("error")) {
+          if (e->as_object().at("code").to_number<std::int64_t>() == jsonrpc::kMethodNotFound) status = 404;
+        }
       }
-      co_await ex.respond(httpu::json_response(req, status, reply));
+      co_await ex.respond(httpu::json_text_response(req, status, std::move(*sole)));
       co_return;
     }
+    stream->try_attach();
     if (!co_await ex.begin_stream(httpu::sse_head(req))) {
       session->close();
       co_return;
@@ -321,8 +360,14 @@ class StreamableHttp {
     if (!stream->done()) session->close();
   }
 
+  std::size_t session_count() {
+    std::lock_guard lock(mu_);
+    return sessions_.size();
+  }
+
   Server& server_;
   HttpOptions options_;
+  std::mutex mu_;  // sessions_: every HTTP thread looks sessions up
   std::map<std::string, std::shared_ptr<HttpSession>> sessions_;
 };
 
@@ -352,21 +397,32 @@ class LegacySse {
  private:
   asio::awaitable<void> open(net::Exchange& ex) {
     const auto& req = ex.request();
-    if (sessions_.size() >= options_.max_sessions) {
+    auto session = std::make_shared<Session>(ex.executor(), mcp::Era::session);
+    session->set_id(random_id());
+    auto stream = std::make_shared<EventStream>("0", false, options_.max_events_per_stream);
+    session->general = stream;
+    {
+      std::lock_guard lock(mu_);
+      if (sessions_.size() >= options_.max_sessions) {
+        session = nullptr;
+      } else {
+        sessions_[session->id()] = {session, stream};
+      }
+    }
+    if (!session) {
       co_await ex.respond(rpc_error(req, 503, kServerError, "Too many sessions"));
       co_return;
     }
-    auto session = std::make_shared<Session>(ex.executor(), mcp::Era::session);
-    session->set_id(random_id());
-    auto stream = std::make_shared<EventStream>(ex.executor(), "0", false, options_.max_events_per_stream);
-    session->general = stream;
-    sessions_[session->id()] = {session, stream};
     server_.track(session);
+    stream->try_attach();
     if (co_await ex.begin_stream(httpu::sse_head(req)) &&
         co_await ex.write_chunk("event: endpoint\ndata: /messages?sessionId=" + session->id() + "\n\n")) {
       co_await stream->pump(ex, 0);
     }
-    sessions_.erase(session->id());
+    {
+      std::lock_guard lock(mu_);
+      sessions_.erase(session->id());
+    }
     session->close();
   }
 
@@ -376,8 +432,13 @@ class LegacySse {
     if (auto q = target.find("sessionId="); q != std::string_view::npos) {
       sid = std::string(target.substr(q + 10, target.find('&', q) - (q + 10)));
     }
-    auto it = sessions_.find(sid);
-    if (it == sessions_.end()) {
+    std::shared_ptr<Session> session;
+    std::shared_ptr<EventStream> stream;
+    {
+      std::lock_guard lock(mu_);
+      if (auto it = sessions_.find(sid); it != sessions_.end()) std::tie(session, stream) = it->second;
+    }
+    if (!session) {
       co_await ex.respond(rpc_error(req, 404, kSessionNotFound, "Session not found"));
       co_return;
     }
@@ -386,9 +447,8 @@ class LegacySse {
       co_await ex.respond(rpc_error(req, 400, jsonrpc_code(msg.error().code), msg.error().message));
       co_return;
     }
-    auto [session, stream] = it->second;
     asio::co_spawn(
-        ex.executor(),
+        session->executor(),
         [&server = server_, session, stream, m = std::move(msg).value()]() mutable -> asio::awaitable<void> {
           auto reply = co_await server.handle(session, std::move(m), stream);
           if (reply) stream->send(*reply);
@@ -401,6 +461,7 @@ class LegacySse {
 
   Server& server_;
   HttpOptions options_;
+  std::mutex mu_;
   std::map<std::string, std::pair<std::shared_ptr<Session>, std::shared_ptr<EventStream>>> sessions_;
 };
 

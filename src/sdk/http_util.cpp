@@ -45,10 +45,14 @@ bool accepts(std::string_view accept, std::string_view type) {
 }
 
 net::Response json_response(const net::Request& req, unsigned status, const json::object& body) {
+  return json_text_response(req, status, json::serialize(body));
+}
+
+net::Response json_text_response(const net::Request& req, unsigned status, std::string body) {
   net::Response res{static_cast<net::http::status>(status), req.version()};
   res.set(net::http::field::content_type, "application/json");
   res.keep_alive(req.keep_alive());
-  res.body() = json::serialize(body);
+  res.body() = std::move(body);
   return res;
 }
 

@@ -21,6 +21,8 @@ std::string media_type(std::string_view content_type);
 bool accepts(std::string_view accept, std::string_view type);
 
 net::Response json_response(const net::Request& req, unsigned status, const json::object& body);
+// The same with a body serialized already.
+net::Response json_text_response(const net::Request& req, unsigned status, std::string body);
 net::Response empty_response(const net::Request& req, unsigned status);
 // A JSON-RPC error body with id null (or `id`) and the given HTTP status.
 net::Response rpc_error(const net::Request& req, unsigned status, std::int64_t code, std::string_view message,

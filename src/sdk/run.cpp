@@ -4,11 +4,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "core/log.hpp"
 #include "mcp/origin.hpp"
@@ -20,7 +22,7 @@ namespace gatehouse::sdk {
 namespace {
 
 int usage(const char* argv0) {
-  std::fprintf(stderr, "usage: %s (--http HOST:PORT | --sse HOST:PORT | --stdio) [--max-sessions N]\n", argv0);
+  std::fprintf(stderr, "usage: %s (--http HOST:PORT | --sse HOST:PORT | --stdio) [--max-sessions N] [--threads N|auto]\n", argv0);
   return 2;
 }
 
@@ -38,12 +40,28 @@ bool parse_listen(std::string_view addr, net::ListenSpec& out) {
   return true;
 }
 
+// "auto" (one per core) or 1..256.
+bool parse_threads(std::string_view v, int& out) {
+  if (v == "auto") {
+    out = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return true;
+  }
+  int n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || p != v.data() + v.size() || n < 1 || n > 256) return false;
+  out = n;
+  return true;
+}
+
 }  // namespace
 
 int run(Server& server, int argc, char** argv) {
   std::string mode;
   net::ListenSpec listen;
   HttpOptions options;
+  // GATEHOUSE_SDK_THREADS sets the default (the test suite runs the examples threaded with it).
+  int threads = 1;
+  if (const char* env = std::getenv("GATEHOUSE_SDK_THREADS"); env && !parse_threads(env, threads)) return usage(argv[0]);
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     if ((a == "--http" || a == "--sse") && i + 1 < argc) {
@@ -57,6 +75,10 @@ int run(Server& server, int argc, char** argv) {
       const unsigned long n = std::strtoul(argv[++i], &end, 10);
       if (!end || *end != '\0' || n == 0) return usage(argv[0]);
       options.max_sessions = n;
+    } else if (a == "--threads" && i + 1 < argc) {
+      // One event loop per thread, each with its own SO_REUSEPORT listener; a session lives
+      // on the thread that initialized it. "auto": one per core.
+      if (!parse_threads(argv[++i], threads)) return usage(argv[0]);
     } else {
       return usage(argv[0]);
     }
@@ -78,15 +100,22 @@ int run(Server& server, int argc, char** argv) {
   options.origins.check_host = mcp::is_loopback_host(listen.address);
   net::HttpServer::Options http_options;
   http_options.listen = listen;
+  http_options.threads = threads;
   auto handler = mode == "http" ? streamable_http_handler(server, options) : legacy_sse_handler(server, options);
-  auto http = net::HttpServer::create_on(io, http_options, std::move(handler));
+  auto http = threads > 1 ? net::HttpServer::create(http_options, std::move(handler))
+                          : net::HttpServer::create_on(io, http_options, std::move(handler));
   if (!http.ok()) {
     log::error("sdk.listen_failed", {{"address", listen.address}, {"error", http.error().message}});
     return 1;
   }
   log::info("sdk.listening", {{"mode", mode}, {"address", listen.address}, {"port", (*http)->port()},
-                              {"server", server.info().name}});
-  io.run();
+                              {"server", server.info().name}, {"threads", threads}});
+  if (threads > 1) {
+    (*http)->start();  // the loops run on their own threads; this one waits for a signal
+    io.run();
+  } else {
+    io.run();
+  }
   (*http)->stop();
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "sdk/server.hpp"
 
+#include <boost/asio/dispatch.hpp>
+
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -100,12 +102,31 @@ json::object Server::capabilities() const {
   return caps;
 }
 
+void Server::track(const std::shared_ptr<Session>& s) {
+  std::lock_guard lock(sessions_mu_);
+  // Sessions end without telling the server: drop the dead ones as the list doubles.
+  if (sessions_.size() >= prune_at_) {
+    std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
+    prune_at_ = std::max<std::size_t>(64, 2 * sessions_.size());
+  }
+  sessions_.push_back(s);
+}
+
 void Server::resource_updated(const std::string& uri) {
-  std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
-  for (const auto& w : sessions_) {
-    auto s = w.lock();
-    if (!s || !s->general || !s->subscriptions.contains(uri)) continue;
-    s->general->send(jsonrpc::notification("notifications/resources/updated", json::object{{"uri", uri}}));
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(sessions_mu_);
+    std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
+    for (const auto& w : sessions_) {
+      if (auto s = w.lock()) live.push_back(std::move(s));
+    }
+  }
+  // A session's subscriptions belong to its executor (its HTTP thread): look there.
+  for (auto& s : live) {
+    asio::dispatch(s->executor(), [s, uri] {
+      if (!s->general || !s->subscriptions.contains(uri)) return;
+      s->general->send(jsonrpc::notification("notifications/resources/updated", json::object{{"uri", uri}}));
+    });
   }
 }
 

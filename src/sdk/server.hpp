@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -99,8 +100,8 @@ class Server {
   asio::awaitable<std::optional<json::object>> handle(std::shared_ptr<Session> session, jsonrpc::Message message,
                                                       std::shared_ptr<Outbound> out);
 
-  // Sessions that want notifications/resources/updated (weakly held).
-  void track(const std::shared_ptr<Session>& s) { sessions_.push_back(s); }
+  // Sessions that want notifications/resources/updated (weakly held; any thread).
+  void track(const std::shared_ptr<Session>& s);
   // Tells every subscribed session that `uri` changed.
   void resource_updated(const std::string& uri);
 
@@ -124,7 +125,9 @@ class Server {
   std::vector<ResourceTemplate> templates_;
   std::vector<Prompt> prompts_;
   CompletionHandler completion_;
+  std::mutex sessions_mu_;  // sessions_: HTTP threads track, handlers notify
   std::vector<std::weak_ptr<Session>> sessions_;
+  std::size_t prune_at_ = 64;
 };
 
 // Checks `args` against the parts of a JSON Schema that tools use most (type object,
