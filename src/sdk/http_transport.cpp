@@ -337,7 +337,9 @@ class StreamableHttp {
           else stream->finish();
         },
         asio::detached);
-    // Answer with plain JSON unless something comes before the result (then SSE).
+    // Answer with plain JSON unless something comes before the result (then SSE). Most
+    // handlers finish on their first run: give it that turn before arming a wait.
+    co_await asio::post(ex.executor(), asio::use_awaitable);
     while (stream->size() == 0 && !stream->done()) co_await stream->wait(0, std::chrono::hours(1));
     if (auto sole = stream->sole_message(0)) {
       unsigned status = 200;
