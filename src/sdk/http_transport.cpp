@@ -58,13 +58,25 @@ struct HttpSession {
     auto s = std::make_shared<EventStream>(std::to_string(++next_stream), true, max_events);
     streams[s->id()] = s;
     order.push_back(s->id());
-    while (order.size() > kMaxStreamsPerSession) {
-      auto it = streams.find(order.front());
-      if (it != streams.end() && !it->second->done()) break;  // never drop a live request
-      if (it != streams.end()) streams.erase(it);
+    // Drop the oldest finished streams; a live request's stream is kept (moved to the back).
+    for (std::size_t budget = order.size(); order.size() > kMaxStreamsPerSession && budget > 0; --budget) {
+      std::string oldest = std::move(order.front());
       order.pop_front();
+      auto it = streams.find(oldest);
+      if (it == streams.end()) continue;
+      if (!it->second->done()) {
+        order.push_back(std::move(oldest));
+        continue;
+      }
+      streams.erase(it);
     }
     return s;
+  }
+
+  // A stream answered as plain JSON has nothing to resume.
+  void drop(const std::string& stream_id) {
+    std::lock_guard lock(mu);
+    streams.erase(stream_id);  // its id leaves `order` when it reaches the front
   }
 
   // The stream holding event `event_id` and the index after it.
@@ -215,6 +227,7 @@ class StreamableHttp {
     // a stream. Anything slower or chattier streams as SSE (with the priming event).
     co_await asio::post(ex.executor(), asio::use_awaitable);
     if (auto sole = stream->sole_message(resumable ? 1 : 0)) {
+      hs->drop(stream->id());
       auto res = httpu::json_text_response(req, 200, std::move(*sole));
       res.set("mcp-session-id", hs->session->id());
       co_await ex.respond(std::move(res));
