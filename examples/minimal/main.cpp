@@ -16,5 +16,5 @@ int main(int argc, char** argv) {
         co_return sdk::text_result("Hello, " + std::string(args.at("name").as_string()) + "!");
       },
   });
-  return sdk::run(server, argc, argv);  // --stdio | --http 127.0.0.1:8080 | --sse ...
+  return sdk::run(server, argc, argv);  // --stdio | --http 127.0.0.1:8080 | --sse 127.0.0.1:8081
 }
