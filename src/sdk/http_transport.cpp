@@ -40,6 +40,7 @@ constexpr std::int64_t kServerError = -32000;
 constexpr std::int64_t kSessionNotFound = -32001;
 constexpr int kRetryMs = 1000;
 constexpr std::size_t kMaxStreamsPerSession = 64;
+constexpr std::chrono::milliseconds kJsonGrace{50};
 
 // A 2025-era session over HTTP: the protocol state plus its SSE streams (one per POSTed
 // request, and the standalone GET stream), kept for Last-Event-ID resumption. The session
@@ -226,6 +227,11 @@ class StreamableHttp {
     // (most tool calls) goes back as plain JSON, which the spec allows and costs less than
     // a stream. Anything slower or chattier streams as SSE (with the priming event).
     co_await asio::post(ex.executor(), asio::use_awaitable);
+    if (session_ex != ex.executor() && !stream->done()) {
+      // The session lives on another thread: its turn may not have come yet. Give it a
+      // moment (bounded, so a slow request still starts its stream promptly).
+      co_await stream->wait(resumable ? 1 : 0, kJsonGrace);
+    }
     if (auto sole = stream->sole_message(resumable ? 1 : 0)) {
       hs->drop(stream->id());
       auto res = httpu::json_text_response(req, 200, std::move(*sole));
