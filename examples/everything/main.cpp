@@ -154,8 +154,8 @@ void register_tools(sdk::Server& s) {
             .handler = [name, requested](const json::object&, sdk::Context& ctx) -> Reply {
               json::object params{{"message", "Testing " + name}, {"requestedSchema", schema(requested)}};
               auto asked = co_await ask(ctx, "user", sdk::elicitation_input(std::move(params)));
-            if (!asked.ok()) co_return asked.propagate();
-            auto& r = *asked;
+              if (!asked.ok()) co_return asked.propagate();
+              auto& r = *asked;
               if (r.early) co_return std::move(*r.early);
               std::string action = r.answer.is_object() && r.answer.as_object().contains("action")
                                        ? json::value_to<std::string>(r.answer.as_object().at("action")) : "";
