@@ -24,6 +24,7 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxLine = 4 * 1024 * 1024;
+constexpr std::size_t kMaxBatch = 256 * 1024;
 
 // Queues whole lines and writes them in order with one writer coroutine, so concurrent
 // handlers never interleave bytes on stdout.
@@ -40,9 +41,15 @@ class LineWriter : public Outbound, public std::enable_shared_from_this<LineWrit
     auto self = shared_from_this();
     for (;;) {
       while (!queue_.empty()) {
-        std::string line = std::move(queue_.front());
+        // Everything queued goes out in one write: under load (a gateway multiplexing many
+        // calls over this pipe) that is one syscall for many answers.
+        std::string chunk = std::move(queue_.front());
         queue_.pop_front();
-        auto [ec, n] = co_await asio::async_write(out_, asio::buffer(line), kTuple);
+        while (!queue_.empty() && chunk.size() < kMaxBatch) {
+          chunk += queue_.front();
+          queue_.pop_front();
+        }
+        auto [ec, n] = co_await asio::async_write(out_, asio::buffer(chunk), kTuple);
         if (ec) co_return;
       }
       if (stopping_) co_return;
