@@ -134,6 +134,11 @@ bool EventStream::try_attach() {
   return true;
 }
 
+bool EventStream::attached() const {
+  std::lock_guard lock(mu_);
+  return attached_;
+}
+
 void EventStream::detach() {
   std::lock_guard lock(mu_);
   attached_ = false;

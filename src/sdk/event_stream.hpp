@@ -56,6 +56,7 @@ class EventStream : public Outbound {
   // One HTTP response at a time writes a stream: false when another one already does.
   bool try_attach();
   void detach();
+  bool attached() const;
 
   // Waits (on the caller's executor) until an event arrives after `index`, the stream
   // finishes or is closed by the server, or `timeout`.

@@ -8,9 +8,12 @@
 #include <boost/json/serialize.hpp>
 #include <openssl/rand.h>
 
+#include <atomic>
+#include <chrono>
 #include <deque>
 #include <map>
 #include <mutex>
+#include <vector>
 
 #include "core/log.hpp"
 #include "sdk/event_stream.hpp"
@@ -41,14 +44,18 @@ constexpr std::int64_t kSessionNotFound = -32001;
 constexpr int kRetryMs = 1000;
 constexpr std::size_t kMaxStreamsPerSession = 64;
 constexpr std::chrono::milliseconds kJsonGrace{50};
+constexpr std::chrono::seconds kMinIdleToEvict{60};
 
 // A 2025-era session over HTTP: the protocol state plus its SSE streams (one per POSTed
 // request, and the standalone GET stream), kept for Last-Event-ID resumption. The session
 // runs on the thread that initialized it (its executor); requests reach it from any HTTP
 // thread, so the stream table has its own lock.
 struct HttpSession {
+  using Clock = std::chrono::steady_clock;
+
   std::shared_ptr<Session> session;
   std::shared_ptr<EventStream> standalone;
+  std::atomic<Clock::rep> last_used{Clock::now().time_since_epoch().count()};
   std::mutex mu;
   std::map<std::string, std::shared_ptr<EventStream>> streams;
   std::deque<std::string> order;  // stream ids, oldest first, to bound the log
@@ -72,6 +79,20 @@ struct HttpSession {
       streams.erase(it);
     }
     return s;
+  }
+
+  void touch() { last_used.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed); }
+  Clock::duration idle(Clock::time_point now) const {
+    return now - Clock::time_point(Clock::duration(last_used.load(std::memory_order_relaxed)));
+  }
+  // A request still running or a stream being read: the client is there.
+  bool busy() {
+    if (standalone->attached()) return true;
+    std::lock_guard lock(mu);
+    for (auto& [id, s] : streams) {
+      if (!s->done() || s->attached()) return true;
+    }
+    return false;
   }
 
   // A stream answered as plain JSON has nothing to resume.
@@ -144,7 +165,48 @@ class StreamableHttp {
       error = rpc_error(req, 404, kSessionNotFound, "Session not found");
       return nullptr;
     }
+    it->second->touch();
     return it->second;
+  }
+
+  // Sessions a client abandoned without DELETE: closed once idle for the configured time
+  // (looked at, at most every tenth of it, when a session opens); at the cap, the least
+  // recently used one idle for a minute makes room. Busy sessions are never closed.
+  // Returns false when the cap is reached and nothing can go.
+  bool make_room() {
+    const auto now = HttpSession::Clock::now();
+    std::vector<std::shared_ptr<HttpSession>> closed;
+    bool room = true;
+    {
+      std::lock_guard lock(mu_);
+      const auto idle_limit = options_.session_idle_timeout;
+      if (now - last_sweep_ >= idle_limit / 10 || sessions_.size() >= options_.max_sessions) {
+        last_sweep_ = now;
+        std::erase_if(sessions_, [&](const auto& kv) {
+          if (kv.second->idle(now) < idle_limit || kv.second->busy()) return false;
+          closed.push_back(kv.second);
+          return true;
+        });
+      }
+      if (sessions_.size() >= options_.max_sessions) {
+        std::shared_ptr<HttpSession> lru;
+        for (auto& [id, hs] : sessions_) {
+          if (hs->idle(now) < kMinIdleToEvict || hs->busy()) continue;
+          if (!lru || hs->idle(now) > lru->idle(now)) lru = hs;
+        }
+        if (lru) {
+          sessions_.erase(lru->session->id());
+          closed.push_back(lru);
+        } else {
+          room = false;
+        }
+      }
+    }
+    for (auto& hs : closed) {
+      log::info("sdk.session_expired", {{"session", hs->session->id()}});
+      asio::post(hs->session->executor(), [hs] { hs->close(); });
+    }
+    return room;
   }
 
   asio::awaitable<void> post(net::Exchange& ex) {
@@ -251,7 +313,7 @@ class StreamableHttp {
 
   asio::awaitable<void> initialize(net::Exchange& ex, jsonrpc::Message m) {
     const auto& req = ex.request();
-    if (session_count() >= options_.max_sessions) {
+    if (!make_room()) {
       co_await ex.respond(rpc_error(req, 503, kServerError, "Too many sessions", m.id));
       co_return;
     }
@@ -381,15 +443,11 @@ class StreamableHttp {
     if (!stream->done()) session->close();
   }
 
-  std::size_t session_count() {
-    std::lock_guard lock(mu_);
-    return sessions_.size();
-  }
-
   Server& server_;
   HttpOptions options_;
   std::mutex mu_;  // sessions_: every HTTP thread looks sessions up
   std::map<std::string, std::shared_ptr<HttpSession>> sessions_;
+  HttpSession::Clock::time_point last_sweep_ = HttpSession::Clock::now();
 };
 
 // --- legacy HTTP+SSE (2024-11-05) ------------------------------------------------------

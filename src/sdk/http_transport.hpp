@@ -5,6 +5,7 @@
 // 2024-11-05 HTTP+SSE transport (GET /sse, POST /messages?sessionId=).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -18,6 +19,10 @@ struct HttpOptions {
   std::string path = "/mcp";
   mcp::OriginPolicy origins{};
   std::size_t max_sessions = 1024;
+  // A session unused this long (no request, no open stream) is closed: clients that never
+  // DELETE do not pile up. At max_sessions, the least recently used one idle for a minute
+  // makes room for a new one (its client gets 404 and initializes again).
+  std::chrono::seconds session_idle_timeout{3600};
   std::size_t max_events_per_stream = 1000;  // bound of the resumability log
 };
 

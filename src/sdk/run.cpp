@@ -22,7 +22,8 @@ namespace gatehouse::sdk {
 namespace {
 
 int usage(const char* argv0) {
-  std::fprintf(stderr, "usage: %s (--http HOST:PORT | --sse HOST:PORT | --stdio) [--max-sessions N] [--threads N|auto]\n", argv0);
+  std::fprintf(stderr, "usage: %s (--http HOST:PORT | --sse HOST:PORT | --stdio) [--max-sessions N]\n"
+               "       [--session-idle-timeout SECONDS] [--threads N|auto]\n", argv0);
   return 2;
 }
 
@@ -75,6 +76,11 @@ int run(Server& server, int argc, char** argv) {
       const unsigned long n = std::strtoul(argv[++i], &end, 10);
       if (!end || *end != '\0' || n == 0) return usage(argv[0]);
       options.max_sessions = n;
+    } else if (a == "--session-idle-timeout" && i + 1 < argc) {
+      char* end = nullptr;
+      const unsigned long n = std::strtoul(argv[++i], &end, 10);
+      if (!end || *end != '\0' || n == 0) return usage(argv[0]);
+      options.session_idle_timeout = std::chrono::seconds(n);
     } else if (a == "--threads" && i + 1 < argc) {
       // One event loop per thread, each with its own SO_REUSEPORT listener; a session lives
       // on the thread that initialized it. "auto": one per core.
