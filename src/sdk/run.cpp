@@ -23,7 +23,8 @@ namespace {
 
 int usage(const char* argv0) {
   std::fprintf(stderr, "usage: %s (--http HOST:PORT | --sse HOST:PORT | --stdio) [--max-sessions N]\n"
-               "       [--session-idle-timeout SECONDS] [--threads N|auto]\n", argv0);
+               "       [--session-idle-timeout SECONDS] [--threads N|auto]\n"
+               "       [--allow-origin ORIGIN]... [--allow-host NAME]...\n", argv0);
   return 2;
 }
 
@@ -81,6 +82,12 @@ int run(Server& server, int argc, char** argv) {
       const unsigned long n = std::strtoul(argv[++i], &end, 10);
       if (!end || *end != '\0' || n == 0) return usage(argv[0]);
       options.session_idle_timeout = std::chrono::seconds(n);
+    } else if (a == "--allow-origin" && i + 1 < argc) {
+      // A browser page allowed to call this server besides loopback ones (exact origin).
+      options.origins.allowed_origins.emplace_back(argv[++i]);
+    } else if (a == "--allow-host" && i + 1 < argc) {
+      // A name this server is reached under besides loopback ones (Host header, no port).
+      options.origins.allowed_hosts.emplace_back(argv[++i]);
     } else if (a == "--threads" && i + 1 < argc) {
       // One event loop per thread, each with its own SO_REUSEPORT listener; a session lives
       // on the thread that initialized it. "auto": one per core.
@@ -102,8 +109,9 @@ int run(Server& server, int argc, char** argv) {
   }
 
   // Host checks protect loopback servers from DNS rebinding; a server bound elsewhere is
-  // reached under names we cannot guess (Origin is still checked).
-  options.origins.check_host = mcp::is_loopback_host(listen.address);
+  // reached under names we cannot guess unless --allow-host lists them (Origin is always
+  // checked).
+  options.origins.check_host = mcp::is_loopback_host(listen.address) || !options.origins.allowed_hosts.empty();
   net::HttpServer::Options http_options;
   http_options.listen = listen;
   http_options.threads = threads;
