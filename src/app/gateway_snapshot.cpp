@@ -1,4 +1,5 @@
 #include "app/gateway_snapshot.hpp"
+#include "app/upstream_auth_builder.hpp"
 
 #include <cstdlib>
 
@@ -69,14 +70,15 @@ Result<gateway::SnapshotPtr> to_gateway_snapshot(const config::Config& config, s
       if (b.name == r.backend) backend = &b;
     if (!backend) return fail(Errc::invalid_config, where(r.pos) + "routes." + r.name + ": unknown backend");
     route.prefix = prefix_of(backend->prefix);
+    GH_TRY(auto credentials, build_caller_credentials(*backend));
     for (const auto& t : backend->targets) {
       gateway::TargetSpec target;
       target.name = t.name;
       target.timeout = t.timeout;
       target.failure = failure_of(backend->failure);
       // Upstream credentials: the client's token never goes upstream (strip, the default);
-      // a static header is added to every request. The other modes need a per-call hook in
-      // the relay that does not exist yet: refused rather than silently ignored.
+      // a static header is added to every request; the per-caller modes (passthrough,
+      // client_credentials, token_exchange) are asked on each call (upstream_auth_builder).
       config::StringPairs upstream_headers;
       using Mode = config::UpstreamAuth::Mode;
       if (backend->upstream_auth.mode == Mode::static_header) {
@@ -88,11 +90,8 @@ Result<gateway::SnapshotPtr> to_gateway_snapshot(const config::Config& config, s
           value = env;
         }
         upstream_headers.emplace_back(backend->upstream_auth.header, std::move(value));
-      } else if (backend->upstream_auth.mode != Mode::strip) {
-        return fail(Errc::invalid_config, where(t.pos) + "targets." + t.name +
-                                              ".upstream_auth: passthrough, client_credentials and token_exchange "
-                                              "are not wired into the gateway in this build (strip or static)");
       }
+      target.credentials = credentials;
       if (const auto* http = std::get_if<config::HttpTarget>(&t.transport)) {
         config::StringPairs headers = http->headers;
         headers.insert(headers.end(), upstream_headers.begin(), upstream_headers.end());

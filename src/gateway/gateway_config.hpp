@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "gateway/caller_credentials.hpp"
 #include "gateway/naming.hpp"
 #include "gateway/stdio_upstream.hpp"
 
@@ -32,6 +33,8 @@ struct TargetSpec {
   std::variant<StdioSpec, HttpTarget> transport;
   std::chrono::milliseconds timeout{30'000};
   FailureMode failure = FailureMode::open;
+  // Per-caller upstream credentials (HTTP targets); null: only the static headers.
+  std::shared_ptr<const CallerCredentials> credentials;
 
   // Identity of the upstream process/connection: equal keys share one upstream per thread.
   std::string key() const;

@@ -52,7 +52,10 @@ json::object* params_of(json::object& m) {
   return p && p->is_object() ? &p->get_object() : nullptr;
 }
 
-UpstreamCall make_call(const RelayContext& ctx, const TargetSpec& t, const TargetSession* ts) {
+// What goes with a message to target `t`: its upstream session, the forwarded headers and,
+// for a target with per-caller credentials, the header for this caller (which may ask the
+// authorization server, hence a coroutine).
+asio::awaitable<Result<UpstreamCall>> make_call(const RelayContext& ctx, const TargetSpec& t, const TargetSession* ts) {
   UpstreamCall c;
   c.timeout = t.timeout;
   c.headers = ctx.forward_headers;
@@ -60,7 +63,16 @@ UpstreamCall make_call(const RelayContext& ctx, const TargetSpec& t, const Targe
     c.session_id = ts->upstream_session_id;
     c.protocol_version = ts->protocol_version;
   }
-  return c;
+  if (t.credentials && ctx.policy_request && std::holds_alternative<HttpTarget>(t.transport)) {
+    auto header = co_await t.credentials->header_for(*ctx.policy_request);
+    if (!header.ok()) {
+      log::warn("relay.upstream_credentials_failed", {{"target", t.name}, {"reason", log_reason(header.error())}});
+      co_return fail(header.error().code, "target " + t.name + ": no upstream credentials (" + header.error().message + ")",
+                     header.error().reason);
+    }
+    if (*header) c.headers.push_back(std::move(**header));
+  }
+  co_return c;
 }
 
 asio::awaitable<Outcome> call_target(RelayContext& ctx, Job job) {
@@ -71,7 +83,12 @@ asio::awaitable<Outcome> call_target(RelayContext& ctx, Job job) {
     out.error = Error(Errc::unavailable, "target " + job.target->name + " has no transport", "upstream.no_transport");
     co_return out;
   }
-  auto s = co_await up->request(make_call(ctx, *job.target, job.session), std::move(job.message));
+  auto call = co_await make_call(ctx, *job.target, job.session);
+  if (!call.ok()) {
+    out.error = call.error();
+    co_return out;
+  }
+  auto s = co_await up->request(std::move(*call), std::move(job.message));
   if (!s.ok()) {
     out.error = s.error();
     co_return out;
@@ -241,7 +258,12 @@ asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, cons
     co_await respond_rpc_error(ctx, id, Error(Errc::unavailable, "target " + target.name + " unavailable"));
     co_return;
   }
-  auto stream = co_await up->request(make_call(ctx, target, ts), std::move(message));
+  auto call = co_await make_call(ctx, target, ts);
+  if (!call.ok()) {
+    co_await respond_rpc_error(ctx, id, call.error());
+    co_return;
+  }
+  auto stream = co_await up->request(std::move(*call), std::move(message));
   if (!stream.ok()) {
     if (stream.error().code == Errc::not_found) {
       co_await respond_error(ctx.exchange, stream.error(), ctx.response_headers, id);
@@ -620,7 +642,9 @@ asio::awaitable<void> relay_client_message(RelayContext& ctx, const SessionState
     }
     message["id"] = routed->id;
     if (auto up = ctx.pools.get(ctx.exchange.executor(), *t)) {
-      auto st = co_await up->send(make_call(ctx, *t, ts), std::move(message));
+      auto call = co_await make_call(ctx, *t, ts);
+      Status st = call.ok() ? Status{} : Status(call.propagate());
+      if (call.ok()) st = co_await up->send(std::move(*call), std::move(message));
       if (!st.ok()) log::warn("relay.response_not_delivered", {{"target", t->name}, {"reason", log_reason(st.error())}});
     }
     co_await accepted();
@@ -630,7 +654,9 @@ asio::awaitable<void> relay_client_message(RelayContext& ctx, const SessionState
   for (auto& [t, s] : session_targets(ctx, session)) {
     auto up = ctx.pools.get(ctx.exchange.executor(), *t);
     if (!up) continue;
-    auto st = co_await up->send(make_call(ctx, *t, s), message);
+    auto call = co_await make_call(ctx, *t, s);
+    Status st = call.ok() ? Status{} : Status(call.propagate());
+    if (call.ok()) st = co_await up->send(std::move(*call), message);
     if (!st.ok()) log::debug("relay.notification_not_delivered", {{"target", t->name}});
   }
   co_await accepted();
@@ -645,7 +671,9 @@ asio::awaitable<void> relay_server_stream(RelayContext& ctx, const SessionState&
   for (auto& [t, s] : session_targets(ctx, session)) {
     auto up = ctx.pools.get(ex, *t);
     if (!up) continue;
-    auto stream = co_await up->open_stream(make_call(ctx, *t, s));
+    auto call = co_await make_call(ctx, *t, s);
+    if (!call.ok()) continue;
+    auto stream = co_await up->open_stream(std::move(*call));
     if (!stream.ok()) {
       log::debug("relay.server_stream_unavailable", {{"target", t->name}, {"reason", log_reason(stream.error())}});
       continue;
@@ -686,7 +714,9 @@ asio::awaitable<void> relay_server_stream(RelayContext& ctx, const SessionState&
 asio::awaitable<void> relay_delete(RelayContext& ctx, const SessionState& session) {
   for (auto& [t, s] : session_targets(ctx, session)) {
     if (s->upstream_session_id.empty()) continue;
-    if (auto up = ctx.pools.get(ctx.exchange.executor(), *t)) (void)co_await up->close_session(make_call(ctx, *t, s));
+    auto up = ctx.pools.get(ctx.exchange.executor(), *t);
+    if (!up) continue;
+    if (auto call = co_await make_call(ctx, *t, s); call.ok()) (void)co_await up->close_session(std::move(*call));
   }
   net::Response res{http::status::ok, 11};
   for (const auto& [k, v] : ctx.response_headers) res.set(k, v);

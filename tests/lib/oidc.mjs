@@ -90,6 +90,8 @@ async function tokenExchange(ctx, state, issuer, counters) {
  *   opaqueResource  a resource that gets opaque access tokens (for introspection tests)
  *   exchangeAudiences  audiences the `gatehouse` client (secret gatehouse-secret) may obtain
  *                      by RFC 8693 token exchange
+ *   upstreamResources  more resource indicators (RFC 8707) that get JWT access tokens, e.g. an
+ *                      MCP server behind the gateway (client credentials of the gateway)
  * Static clients: `machine`/machine-secret (client_credentials) and `gatehouse`/gatehouse-secret
  * (client_credentials + token exchange): the gateway's own client for upstream credentials.
  * Returns { issuer, port, keys, counters, clientCredentialsToken(), restart(changes), stop(), close() }.
@@ -124,6 +126,7 @@ export async function startOidcProvider(options = {}) {
     exchangeAudiences: options.exchangeAudiences ?? ['http://127.0.0.1:18081/upstream'],
     // A second resource whose tokens are opaque (RFC 7662 introspection at /token/introspection).
     opaqueResource: options.opaqueResource ?? 'http://127.0.0.1:18082/opaque',
+    upstreamResources: options.upstreamResources ?? [],
   };
   const counters = { tokenExchange: 0, clientCredentials: 0 };
   if (!state.resource) throw new Error('startOidcProvider: resource is required');
@@ -152,7 +155,9 @@ export async function startOidcProvider(options = {}) {
             if (resourceIndicator === state.opaqueResource) {
               return { scope: state.scopes, audience: resourceIndicator, accessTokenTTL: 600, accessTokenFormat: 'opaque' };
             }
-            if (resourceIndicator !== state.resource) throw new Provider.errors.InvalidTarget();
+            if (resourceIndicator !== state.resource && !state.upstreamResources.includes(resourceIndicator)) {
+              throw new Provider.errors.InvalidTarget();
+            }
             return {
               scope: state.scopes,
               audience: resourceIndicator,
