@@ -2,6 +2,8 @@
 #include "app/upstream_auth_builder.hpp"
 
 #include <cstdlib>
+#include <map>
+#include <mutex>
 
 #include <variant>
 
@@ -26,6 +28,22 @@ std::string where(const config::SourcePos& pos) {
   return pos.file + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": ";
 }
 
+// A target's ejection state survives config reloads that keep the target as it was (same
+// route, target, transport and policy), so a reload does not hand a dead server fresh traffic.
+std::shared_ptr<gateway::TargetHealth> health_for(const std::string& route, const gateway::TargetSpec& target,
+                                                  const gateway::EjectionPolicy& policy) {
+  static std::mutex mu;
+  static std::map<std::string, std::weak_ptr<gateway::TargetHealth>> known;
+  std::string key = route + '\0' + target.name + '\0' + target.key() + '\0' + std::to_string(policy.eject_after) +
+                    '/' + std::to_string(policy.eject_for.count()) + '/' + std::to_string(policy.eject_max.count());
+  std::lock_guard lock(mu);
+  for (auto it = known.begin(); it != known.end();) it = it->second.expired() ? known.erase(it) : std::next(it);
+  if (auto existing = known[key].lock()) return existing;
+  auto fresh = std::make_shared<gateway::TargetHealth>(policy);
+  known[key] = fresh;
+  return fresh;
+}
+
 }  // namespace
 
 Result<gateway::SnapshotPtr> to_gateway_snapshot(const config::Config& config, std::uint64_t generation,
@@ -33,6 +51,9 @@ Result<gateway::SnapshotPtr> to_gateway_snapshot(const config::Config& config, s
   auto snap = std::make_shared<gateway::GatewaySnapshot>();
   snap->generation = generation;
   snap->session_ttl = std::chrono::duration_cast<std::chrono::seconds>(config.sessions.ttl);
+  snap->principal_limits.max_sessions = config.limits.max_sessions_per_principal;
+  snap->principal_limits.max_in_flight = config.limits.max_streams_per_principal;
+  snap->principal_limits.session_idle = std::chrono::duration_cast<std::chrono::seconds>(config.limits.session_idle);
   for (const auto& l : config.listeners) {
     gateway::ListenerSpec spec{l.name, l.address, l.port, {}};
     if (l.tls) {
@@ -104,6 +125,11 @@ Result<gateway::SnapshotPtr> to_gateway_snapshot(const config::Config& config, s
         headers.insert(headers.end(), upstream_headers.begin(), upstream_headers.end());
         target.transport = gateway::HttpTarget{sse.url, std::move(headers), /*legacy_sse=*/true};
       }
+      target.list_retries = backend->resilience.list_retries;
+      gateway::EjectionPolicy ejection{backend->resilience.eject_after,
+                                       std::chrono::duration_cast<std::chrono::milliseconds>(backend->resilience.eject_for),
+                                       std::chrono::duration_cast<std::chrono::milliseconds>(backend->resilience.eject_max)};
+      target.health = health_for(route.name, target, ejection);
       route.targets.push_back(std::move(target));
     }
     snap->routes.push_back(std::move(route));

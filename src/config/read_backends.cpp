@@ -108,6 +108,15 @@ void read_backends(Context& ctx, const Field& f, std::vector<Backend>& out) {
         m.ctx().error(tf->node, tf->path, "at least one target is required");
     }
     read_upstream_auth(m, b.upstream_auth);
+    if (auto rf = m.get("resilience")) {
+      MapReader r(m.ctx(), *rf);
+      if (r.is_map()) {
+        r.uint("list_retries", b.resilience.list_retries, 5);
+        r.uint("eject_after", b.resilience.eject_after, 1000);
+        r.duration("eject_for", b.resilience.eject_for);
+        r.duration("eject_max", b.resilience.eject_max);
+      }
+    }
   });
   if (f.node.IsSequence() && f.node.size() == 0) ctx.error(f.node, f.path, "at least one backend is required");
 }

@@ -94,6 +94,9 @@ void read_limits(Context& ctx, const Field& f, Limits& out) {
   m.size("max_header", out.max_header);
   m.duration("request_timeout", out.request_timeout);
   m.duration("idle_timeout", out.idle_timeout);
+  m.uint("max_sessions_per_principal", out.max_sessions_per_principal, 1'000'000);
+  m.uint("max_streams_per_principal", out.max_streams_per_principal, 1'000'000);
+  m.duration("session_idle", out.session_idle);
 }
 
 void read_log(Context& ctx, const Field& f, Log& out) {

@@ -160,7 +160,11 @@ json::value backend(const Backend& b) {
                       {"prefix", to_string(b.prefix)},
                       {"failure", to_string(b.failure)},
                       {"targets", std::move(targets)},
-                      {"upstream_auth", upstream_auth(b.upstream_auth)}};
+                      {"upstream_auth", upstream_auth(b.upstream_auth)},
+                      {"resilience", json::object{{"list_retries", b.resilience.list_retries},
+                                                  {"eject_after", b.resilience.eject_after},
+                                                  {"eject_for", format_duration(b.resilience.eject_for)},
+                                                  {"eject_max", format_duration(b.resilience.eject_max)}}}};
 }
 
 }  // namespace
@@ -205,7 +209,10 @@ json::value to_redacted_json(const Config& c) {
       {"limits", json::object{{"max_body", c.limits.max_body},
                               {"max_header", c.limits.max_header},
                               {"request_timeout", format_duration(c.limits.request_timeout)},
-                              {"idle_timeout", format_duration(c.limits.idle_timeout)}}},
+                              {"idle_timeout", format_duration(c.limits.idle_timeout)},
+                              {"max_sessions_per_principal", c.limits.max_sessions_per_principal},
+                              {"max_streams_per_principal", c.limits.max_streams_per_principal},
+                              {"session_idle", format_duration(c.limits.session_idle)}}},
       {"log", json::object{{"level", to_string(c.log.level)}, {"access", c.log.access}}},
   };
   if (c.telemetry) {

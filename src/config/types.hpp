@@ -201,12 +201,21 @@ struct UpstreamAuth {
 enum class FailureMode { open, closed };
 enum class PrefixMode { automatic, always, never };
 
+// Retries of idempotent list calls and outlier ejection of a failing target.
+struct Resilience {
+  unsigned list_retries = 1;
+  unsigned eject_after = 5;  // consecutive transport failures; 0: never eject
+  Duration eject_for{std::chrono::seconds(30)};
+  Duration eject_max{std::chrono::minutes(5)};
+};
+
 struct Backend {
   std::string name;
   PrefixMode prefix = PrefixMode::automatic;
   FailureMode failure = FailureMode::open;
   std::vector<Target> targets;
   UpstreamAuth upstream_auth;
+  Resilience resilience;
   SourcePos pos;
 };
 
@@ -230,6 +239,11 @@ struct Limits {
   std::uint64_t max_header = 16 * 1024;
   Duration request_timeout{std::chrono::seconds(60)};
   Duration idle_timeout{std::chrono::seconds(60)};
+  // Per principal (the authenticated caller, else the client address), on each replica;
+  // 0: no limit. A session counts until DELETE, its expiry or session_idle of disuse.
+  unsigned max_sessions_per_principal = 0;
+  unsigned max_streams_per_principal = 0;  // requests and SSE streams in flight at once
+  Duration session_idle{std::chrono::hours(1)};
 };
 
 struct Log {

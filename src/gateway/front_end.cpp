@@ -309,6 +309,20 @@ asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_pt
   ctx.principal = preq.principal;
   ctx.chain = live->chain.get();
   ctx.policy_request = &preq;
+  // Per-principal limits (after authentication, so the caller is known).
+  ctx.limits = limits_.get();
+  ctx.limit_spec = live->snapshot->principal_limits;
+  ctx.limit_key = !preq.principal.empty() ? preq.principal : "addr:" + ex.remote().address().to_string();
+  bool too_many = false;
+  auto in_flight = limits_->enter(ctx.limit_key, ctx.limit_spec, &too_many);
+  if (too_many) {
+    log::info("gateway.in_flight_limit", {{"limit", ctx.limit_spec.max_in_flight}});
+    Headers headers = ctx.response_headers;
+    headers.emplace_back("Retry-After", "1");
+    co_await ex.respond(json_response(
+        429, jsonrpc_error(id, jsonrpc_code(Errc::rate_limited), "Too many requests in flight for this caller"), headers));
+    co_return;
+  }
 
   if (era == Era::modern) {
     co_await relay_modern(ctx, std::move(message));
@@ -334,6 +348,8 @@ asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_pt
     co_await respond_error(ex, session.error(), ctx.response_headers, id);
     co_return;
   }
+  ctx.session_id = std::string(session_id);
+  limits_->session_used(ctx.limit_key, ctx.session_id);
   if (verb == http::verb::get) {
     if (!accepts(header(req, "Accept"), "text/event-stream")) {
       co_await respond_error(ex, Error(Errc::not_acceptable, "Accept must include text/event-stream"), ctx.response_headers);

@@ -10,6 +10,7 @@
 
 #include "gateway/gateway_config.hpp"
 #include "gateway/policy_chain.hpp"
+#include "gateway/principal_limits.hpp"
 #include "gateway/request_record.hpp"
 #include "gateway/session_codec.hpp"
 #include "gateway/upstream_pool.hpp"
@@ -28,6 +29,7 @@ class FrontEnd {
   // The same with a chain built by the caller (the app, with its policies; tests).
   void update(SnapshotPtr snapshot, std::shared_ptr<const PolicyChain> chain);
   SnapshotPtr snapshot() const;
+  const PrincipalLimits& principal_limits() const { return *limits_; }
   // Set before serving: called with each request's record when it is over.
   void set_observer(RequestObserver observer) { observer_ = std::move(observer); }
   void set_start_observer(RequestStartObserver observer) { start_observer_ = std::move(observer); }
@@ -49,6 +51,7 @@ class FrontEnd {
   std::shared_ptr<const SessionCodec> codec_;
   std::shared_ptr<UpstreamPools> pools_;
   std::string server_version_;
+  std::shared_ptr<PrincipalLimits> limits_ = std::make_shared<PrincipalLimits>();
   std::atomic<std::shared_ptr<const Live>> live_;
   RequestObserver observer_;
   RequestStartObserver start_observer_;

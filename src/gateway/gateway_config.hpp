@@ -15,7 +15,9 @@
 
 #include "gateway/caller_credentials.hpp"
 #include "gateway/naming.hpp"
+#include "gateway/principal_limits.hpp"
 #include "gateway/stdio_upstream.hpp"
+#include "gateway/target_health.hpp"
 
 namespace gatehouse::gateway {
 
@@ -35,6 +37,10 @@ struct TargetSpec {
   FailureMode failure = FailureMode::open;
   // Per-caller upstream credentials (HTTP targets); null: only the static headers.
   std::shared_ptr<const CallerCredentials> credentials;
+  // Outlier ejection state, shared by every thread (null: never ejected).
+  std::shared_ptr<TargetHealth> health;
+  // Extra attempts of a list call (idempotent) after a transport failure.
+  unsigned list_retries = 1;
 
   // Identity of the upstream process/connection: equal keys share one upstream per thread.
   std::string key() const;
@@ -72,6 +78,7 @@ struct GatewaySnapshot {
   std::optional<ListenerSpec> admin;
   std::vector<RouteSpec> routes;
   std::chrono::seconds session_ttl{24 * 3600};
+  PrincipalLimitsSpec principal_limits;
   std::uint64_t generation = 0;
 
   // `listener` empty: any route.

@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -75,9 +76,28 @@ asio::awaitable<Result<UpstreamCall>> make_call(const RelayContext& ctx, const T
   co_return c;
 }
 
-asio::awaitable<Outcome> call_target(RelayContext& ctx, Job job) {
+// A transport failure (the target could not be reached or broke off), as opposed to an
+// answer: what outlier ejection counts and list retries retry.
+bool transport_failure(const Error& e) {
+  return e.code == Errc::unavailable || e.code == Errc::timeout || e.code == Errc::internal;
+}
+
+Error ejected_error(const TargetSpec& t) {
+  return Error(Errc::unavailable, "target " + t.name + " is left out after repeated failures", "upstream.ejected");
+}
+
+// The outcome of one call for the target's health (JSON-RPC errors are answers).
+void record_health(const TargetSpec& t, bool ok) {
+  if (t.health && t.health->record(ok)) log::warn("relay.target_ejected", {{"target", t.name}});
+}
+
+asio::awaitable<Outcome> call_target_once(RelayContext& ctx, const Job& job) {
   Outcome out;
   out.target = job.target;
+  if (job.target->health && !job.target->health->admit()) {
+    out.error = ejected_error(*job.target);
+    co_return out;
+  }
   auto up = ctx.pools.get(ctx.exchange.executor(), *job.target);
   if (!up) {
     out.error = Error(Errc::unavailable, "target " + job.target->name + " has no transport", "upstream.no_transport");
@@ -88,16 +108,19 @@ asio::awaitable<Outcome> call_target(RelayContext& ctx, Job job) {
     out.error = call.error();
     co_return out;
   }
-  auto s = co_await up->request(std::move(*call), std::move(job.message));
+  auto s = co_await up->request(std::move(*call), job.message);
   if (!s.ok()) {
     out.error = s.error();
+    record_health(*job.target, !transport_failure(out.error));
     co_return out;
   }
   auto r = co_await read_response(**s);
   if (!r.ok()) {
     out.error = r.error();
+    record_health(*job.target, !transport_failure(out.error));
     co_return out;
   }
+  record_health(*job.target, true);
   out.session_id = (*s)->session_id();
   if (auto* res = r->if_contains("result"); res && res->is_object()) {
     out.ok = true;
@@ -109,6 +132,22 @@ asio::awaitable<Outcome> call_target(RelayContext& ctx, Job job) {
     out.error = Error(Errc::unavailable, "target " + job.target->name + " answered garbage", "upstream.bad_response");
   }
   co_return out;
+}
+
+// List calls are idempotent: a transport failure is retried (after a short pause) up to the
+// target's list_retries; nothing else is.
+asio::awaitable<Outcome> call_target(RelayContext& ctx, Job job) {
+  const bool idempotent = list_kind(str_or(job.message, "method")).has_value();
+  unsigned attempts = 1 + (idempotent ? job.target->list_retries : 0);
+  for (unsigned attempt = 1;; ++attempt) {
+    auto out = co_await call_target_once(ctx, job);
+    if (out.ok || out.rpc_error.is_object() || attempt >= attempts || !transport_failure(out.error) ||
+        out.error.reason == "upstream.ejected")
+      co_return out;
+    log::debug("relay.list_retry", {{"target", job.target->name}, {"attempt", attempt}, {"reason", log_reason(out.error)}});
+    asio::steady_timer pause(ctx.exchange.executor(), std::chrono::milliseconds(25 * attempt));
+    co_await pause.async_wait(use_awaitable);
+  }
 }
 
 // Runs the jobs in parallel, each bounded by its own target's timeout, so a slow target
@@ -253,6 +292,10 @@ asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, cons
                                json::object message) {
   json::value id = message.contains("id") ? message["id"] : json::value(nullptr);
   std::string method(str_or(message, "method"));
+  if (target.health && !target.health->admit()) {
+    co_await respond_rpc_error(ctx, id, ejected_error(target));
+    co_return;
+  }
   auto up = ctx.pools.get(ctx.exchange.executor(), target);
   if (!up) {
     co_await respond_rpc_error(ctx, id, Error(Errc::unavailable, "target " + target.name + " unavailable"));
@@ -265,6 +308,7 @@ asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, cons
   }
   auto stream = co_await up->request(std::move(*call), std::move(message));
   if (!stream.ok()) {
+    record_health(target, !transport_failure(stream.error()));
     if (stream.error().code == Errc::not_found) {
       co_await respond_error(ctx.exchange, stream.error(), ctx.response_headers, id);
     } else {
@@ -279,6 +323,7 @@ asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, cons
       Error e = next.ok() ? Error(Errc::unavailable, "target " + target.name + " ended without answering")
                           : next.error();
       log::warn("relay.upstream_failed", {{"target", target.name}, {"reason", log_reason(e)}});
+      record_health(target, !transport_failure(e));
       if (!streaming) {
         if (e.code == Errc::not_found)
           co_await respond_error(ctx.exchange, e, ctx.response_headers, id);
@@ -293,6 +338,7 @@ asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, cons
     }
     auto& m = **next;
     bool final = !m.contains("method");
+    if (final) record_health(target, true);
     to_client(ctx, target.name, method, m);
     if (final && !streaming) {
       co_await respond_json(ctx, m);
@@ -549,6 +595,15 @@ asio::awaitable<void> relay_initialize(RelayContext& ctx, json::object message) 
     co_await respond_rpc_error(ctx, id, Error(Errc::invalid_params, "protocolVersion is required"));
     co_return;
   }
+  if (ctx.limits && !ctx.limits->may_open_session(ctx.limit_key, ctx.limit_spec)) {
+    log::info("relay.session_limit", {{"limit", ctx.limit_spec.max_sessions}});
+    Headers headers = ctx.response_headers;
+    headers.emplace_back("Retry-After", "60");
+    co_await ctx.exchange.respond(json_response(
+        429, jsonrpc_error(id, jsonrpc_code(Errc::rate_limited), "Too many sessions for this caller: end one (DELETE) first"),
+        headers));
+    co_return;
+  }
   std::vector<Job> jobs;
   for (const auto& t : ctx.route.targets) jobs.push_back({&t, nullptr, message});
   auto outcomes = co_await fan_out(ctx, std::move(jobs));
@@ -586,7 +641,9 @@ asio::awaitable<void> relay_initialize(RelayContext& ctx, json::object message) 
   session.principal = ctx.principal;
   auto result = merge_initialize(answers, *version, "gatehouse", ctx.server_version);
   Headers headers = ctx.response_headers;
-  headers.emplace_back("Mcp-Session-Id", ctx.codec.seal(session));
+  std::string sealed = ctx.codec.seal(session);
+  if (ctx.limits) ctx.limits->session_opened(ctx.limit_key, sealed, session.expires_at);
+  headers.emplace_back("Mcp-Session-Id", std::move(sealed));
   co_await ctx.exchange.respond(json_response(
       200, rpc_result(id, std::move(result)), headers));
 }
@@ -712,6 +769,7 @@ asio::awaitable<void> relay_server_stream(RelayContext& ctx, const SessionState&
 }
 
 asio::awaitable<void> relay_delete(RelayContext& ctx, const SessionState& session) {
+  if (ctx.limits) ctx.limits->session_closed(ctx.limit_key, ctx.session_id);
   for (auto& [t, s] : session_targets(ctx, session)) {
     if (s->upstream_session_id.empty()) continue;
     auto up = ctx.pools.get(ctx.exchange.executor(), *t);

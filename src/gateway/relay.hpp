@@ -13,6 +13,7 @@
 
 #include "gateway/gateway_config.hpp"
 #include "gateway/policy_chain.hpp"
+#include "gateway/principal_limits.hpp"
 #include "gateway/session_codec.hpp"
 #include "gateway/upstream_pool.hpp"
 #include "net/http_server.hpp"
@@ -41,6 +42,12 @@ struct RelayContext {
   bool modern = false;
   const PolicyChain* chain = nullptr;
   const PolicyRequest* policy_request = nullptr;
+  // Sessions per principal (nullptr: not counted). `limit_key` is the principal, or the
+  // client address for unauthenticated callers.
+  PrincipalLimits* limits = nullptr;
+  PrincipalLimitsSpec limit_spec;
+  std::string limit_key;
+  std::string session_id;  // as the client sent it (session requests)
 };
 
 // Each returns after answering the exchange.
