@@ -80,9 +80,29 @@ gateway::RequestObserver request_observer(std::shared_ptr<observe::Telemetry> te
       if (!r.decision.empty()) span->set("gatehouse.decision", r.decision);
       if (!r.decision_rule.empty()) span->set("gatehouse.rule", r.decision_rule);
       if (r.status >= 500 || r.status == 0) span->set_error(r.status == 0 ? "client gone" : "upstream or gateway error");
+      // Child spans: each policy that ran (authn, rate limit, authz) and each upstream call.
+      for (const auto& step : r.stages) {
+        auto child = telemetry->tracer().start_child(span->context, "policy " + step.name);
+        child.start_ns = step.start_ns;
+        child.end_ns = step.end_ns;
+        child.set("gatehouse.policy", step.name);
+        child.set("gatehouse.outcome", step.ok ? "proceed" : "respond");
+        telemetry->tracer().end(std::move(child));
+      }
+      for (const auto& call : r.upstream_calls) {
+        auto child = telemetry->tracer().start_child(span->context, "upstream " + call.name, observe::SpanKind::client);
+        child.start_ns = call.start_ns;
+        child.end_ns = call.end_ns;
+        child.set("gatehouse.target", call.target);
+        if (!call.name.empty()) child.set("mcp.method.name", call.name);
+        if (!call.ok) child.set_error(call.error);
+        telemetry->tracer().end(std::move(child));
+      }
       telemetry->tracer().end(std::move(*span));
     }
     const auto& m = telemetry->metrics();
+    for (const auto& call : r.upstream_calls)
+      m.upstream_latency->with({call.target}).observe(static_cast<double>(call.end_ns - call.start_ns) / 1e9);
     const std::string status = std::to_string(r.status);
     m.http_requests->with({r.route, r.http_method, status}).inc();
     if (!r.mcp_method.empty()) {
@@ -99,8 +119,9 @@ gateway::RequestObserver request_observer(std::shared_ptr<observe::Telemetry> te
   };
 }
 
-net::Handler admin_handler(std::shared_ptr<observe::Telemetry> telemetry) {
-  return [telemetry](net::Exchange& ex) -> boost::asio::awaitable<void> {
+net::Handler admin_handler(std::shared_ptr<observe::Telemetry> telemetry,
+                           std::shared_ptr<const std::function<void()>> before_scrape) {
+  return [telemetry, before_scrape](net::Exchange& ex) -> boost::asio::awaitable<void> {
     const auto& req = ex.request();
     std::string_view target = req.target();
     std::string_view path = target.substr(0, target.find('?'));
@@ -109,6 +130,7 @@ net::Handler admin_handler(std::shared_ptr<observe::Telemetry> telemetry) {
     res.set(http::field::cache_control, "no-store");
     if (path == "/metrics" && req.method() == http::verb::get) {
       res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+      if (before_scrape && *before_scrape) (*before_scrape)();
       res.body() = telemetry->registry().render();
     } else if (path == "/loglevel" && req.method() == http::verb::get) {
       res.set(http::field::content_type, "application/json");

@@ -2,6 +2,7 @@
 // request metrics, and serves the admin paths the app owns (/metrics, /loglevel).
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "gateway/request_record.hpp"
@@ -20,6 +21,9 @@ gateway::RequestObserver request_observer(std::shared_ptr<observe::Telemetry> te
 observe::AccessRecord access_record(const gateway::RequestRecord& r, const net::Request* request);
 
 // GET /metrics (Prometheus text), GET /loglevel, PUT|POST /loglevel?level=debug.
-net::Handler admin_handler(std::shared_ptr<observe::Telemetry> telemetry);
+// `before_scrape` (may hold an empty function) sets the gauges read from elsewhere
+// (sessions, streams) just before /metrics renders.
+net::Handler admin_handler(std::shared_ptr<observe::Telemetry> telemetry,
+                           std::shared_ptr<const std::function<void()>> before_scrape = nullptr);
 
 }  // namespace gatehouse::app

@@ -19,6 +19,7 @@
 #include "config/watcher.hpp"
 #include "core/log.hpp"
 #include "gateway/gateway.hpp"
+#include "gateway/recording_exchange.hpp"
 
 namespace gatehouse::app {
 
@@ -145,12 +146,18 @@ int run_command(const Command& cmd) {
   options.on_request_done = request_observer(tel);
   options.on_request_start = request_start_observer(tel);
   options.on_shutdown = [] { authz::close_global_limiters(); };
-  options.admin_extra = admin_handler(tel);
+  auto before_scrape = std::make_shared<std::function<void()>>();
+  options.admin_extra = admin_handler(tel, before_scrape);
   auto gateway = gateway::Gateway::create(runtime->snapshot, options);
   if (!gateway) {
     std::fprintf(stderr, "gatehouse: %s\n", gateway.error().message.c_str());
     return 1;
   }
+  *before_scrape = [tel, front = &(*gateway)->front_end()] {
+    const auto& m = tel->metrics();
+    m.sessions_active->set(static_cast<double>(front->principal_limits().sessions_total()));
+    m.streams_active->set(static_cast<double>(gateway::open_streams()));
+  };
   // A listener on port 0 got its port at bind: rebuild with the bound ports, so the public
   // URLs (protected-resource metadata, token audiences) name the port clients really use.
   const auto bound = (*gateway)->ports();

@@ -293,6 +293,7 @@ asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_pt
     record->decision_rule = preq.decision_rule;
     record->decision_reason = preq.decision_reason;
     record->rate_limited = preq.rate_limited;
+    record->stages = preq.stage_times;
   };
   note();
   if (!live->chain->empty()) {
@@ -307,6 +308,7 @@ asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_pt
     ctx.response_headers = std::move(d.headers);
   }
   ctx.principal = preq.principal;
+  ctx.record = record;
   ctx.chain = live->chain.get();
   ctx.policy_request = &preq;
   // Per-principal limits (after authentication, so the caller is known).

@@ -29,7 +29,7 @@ class FrontEnd {
   // The same with a chain built by the caller (the app, with its policies; tests).
   void update(SnapshotPtr snapshot, std::shared_ptr<const PolicyChain> chain);
   SnapshotPtr snapshot() const;
-  const PrincipalLimits& principal_limits() const { return *limits_; }
+  PrincipalLimits& principal_limits() { return *limits_; }
   // Set before serving: called with each request's record when it is over.
   void set_observer(RequestObserver observer) { observer_ = std::move(observer); }
   void set_start_observer(RequestStartObserver observer) { start_observer_ = std::move(observer); }

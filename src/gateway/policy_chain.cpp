@@ -12,7 +12,11 @@ boost::asio::awaitable<Decision> PolicyChain::run(PolicyRequest& request) const 
   Decision out;
   for (const auto& stage : stages_) {
     for (const auto& policy : stage) {
+      TimedStep step{std::string(policy->name()), {}, unix_now_ns()};
       Decision d = co_await policy->apply(request);
+      step.end_ns = unix_now_ns();
+      step.ok = d.kind == Decision::Kind::proceed;
+      request.stage_times.push_back(std::move(step));
       for (auto& h : d.headers) out.headers.push_back(std::move(h));
       if (d.kind == Decision::Kind::respond) {
         if (request.decision.empty() || request.decision == "allow") request.decision = "deny";

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "gateway/merge.hpp"
+#include "gateway/request_record.hpp"
 #include "net/http_server.hpp"
 
 namespace gatehouse::gateway {
@@ -57,6 +58,7 @@ struct PolicyRequest {
   std::string decision_rule;
   std::string decision_reason;
   bool rate_limited = false;
+  std::vector<TimedStep> stage_times;  // filled by the chain, one per policy run
 };
 
 // One entry of a merged list answer, as a list filter sees it.

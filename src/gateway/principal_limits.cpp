@@ -54,10 +54,14 @@ std::size_t PrincipalLimits::sessions(const std::string& principal) const {
   return it == sessions_.end() ? 0 : it->second.size();
 }
 
-std::size_t PrincipalLimits::sessions_total() const {
+std::size_t PrincipalLimits::sessions_total(Clock::time_point now) {
   std::lock_guard lock(mu_);
   std::size_t n = 0;
-  for (const auto& [p, s] : sessions_) n += s.size();
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    prune(it->second, last_idle_, now);
+    n += it->second.size();
+    it = it->second.empty() ? sessions_.erase(it) : std::next(it);
+  }
   return n;
 }
 

@@ -33,7 +33,8 @@ class PrincipalLimits {
   void session_used(const std::string& principal, const std::string& session, Clock::time_point now = Clock::now());
   void session_closed(const std::string& principal, const std::string& session);
   std::size_t sessions(const std::string& principal) const;
-  std::size_t sessions_total() const;
+  // Every principal's live sessions (idle and expired ones are dropped first).
+  std::size_t sessions_total(Clock::time_point now = Clock::now());
 
   // A request or stream in flight, released with the guard.
   class InFlight {

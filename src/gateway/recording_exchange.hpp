@@ -2,14 +2,28 @@
 // an issued session id), so the request's record is complete when the handler returns.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+
 #include "gateway/request_record.hpp"
 #include "net/http_server.hpp"
 
 namespace gatehouse::gateway {
 
+// SSE answers open right now in this process (the streams gauge).
+inline std::atomic<std::int64_t>& open_streams() {
+  static std::atomic<std::int64_t> n{0};
+  return n;
+}
+
 class RecordingExchange final : public net::Exchange {
  public:
   RecordingExchange(net::Exchange& inner, RequestRecord& record) : inner_(inner), record_(record) {}
+  ~RecordingExchange() override {
+    if (record_.streamed) open_streams().fetch_sub(1, std::memory_order_relaxed);
+  }
+  RecordingExchange(const RecordingExchange&) = delete;
+  RecordingExchange& operator=(const RecordingExchange&) = delete;
 
   const net::Request& request() const override { return inner_.request(); }
   const asio::ip::tcp::endpoint& remote() const override { return inner_.remote(); }
@@ -22,6 +36,7 @@ class RecordingExchange final : public net::Exchange {
   }
   asio::awaitable<bool> begin_stream(net::ResponseHead head) override {
     note_head(head.result_int(), head);
+    if (!record_.streamed) open_streams().fetch_add(1, std::memory_order_relaxed);
     record_.streamed = true;
     return inner_.begin_stream(std::move(head));
   }

@@ -91,7 +91,19 @@ void record_health(const TargetSpec& t, bool ok) {
   if (t.health && t.health->record(ok)) log::warn("relay.target_ejected", {{"target", t.name}});
 }
 
-asio::awaitable<Outcome> call_target_once(RelayContext& ctx, const Job& job) {
+// One call to a target, for the upstream latency histogram and its child span.
+void note_call(RelayContext& ctx, const TargetSpec& t, std::string_view method, std::uint64_t start_ns,
+               const Error* error) {
+  if (!ctx.record) return;
+  TimedStep step{std::string(method), t.name, start_ns, unix_now_ns()};
+  if (error) {
+    step.ok = false;
+    step.error = log_reason(*error);
+  }
+  ctx.record->upstream_calls.push_back(std::move(step));
+}
+
+asio::awaitable<Outcome> call_target_untimed(RelayContext& ctx, const Job& job) {
   Outcome out;
   out.target = job.target;
   if (job.target->health && !job.target->health->admit()) {
@@ -131,6 +143,15 @@ asio::awaitable<Outcome> call_target_once(RelayContext& ctx, const Job& job) {
   } else {
     out.error = Error(Errc::unavailable, "target " + job.target->name + " answered garbage", "upstream.bad_response");
   }
+  co_return out;
+}
+
+asio::awaitable<Outcome> call_target_once(RelayContext& ctx, const Job& job) {
+  const auto start_ns = unix_now_ns();
+  auto out = co_await call_target_untimed(ctx, job);
+  if (out.error.reason == "upstream.ejected") co_return out;  // no call was made
+  const bool failed = !out.ok && !out.rpc_error.is_object();
+  note_call(ctx, *job.target, str_or(job.message, "method"), start_ns, failed ? &out.error : nullptr);
   co_return out;
 }
 
@@ -301,13 +322,16 @@ asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, cons
     co_await respond_rpc_error(ctx, id, Error(Errc::unavailable, "target " + target.name + " unavailable"));
     co_return;
   }
+  const auto start_ns = unix_now_ns();
   auto call = co_await make_call(ctx, target, ts);
   if (!call.ok()) {
+    note_call(ctx, target, method, start_ns, &call.error());
     co_await respond_rpc_error(ctx, id, call.error());
     co_return;
   }
   auto stream = co_await up->request(std::move(*call), std::move(message));
   if (!stream.ok()) {
+    note_call(ctx, target, method, start_ns, &stream.error());
     record_health(target, !transport_failure(stream.error()));
     if (stream.error().code == Errc::not_found) {
       co_await respond_error(ctx.exchange, stream.error(), ctx.response_headers, id);
@@ -323,6 +347,7 @@ asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, cons
       Error e = next.ok() ? Error(Errc::unavailable, "target " + target.name + " ended without answering")
                           : next.error();
       log::warn("relay.upstream_failed", {{"target", target.name}, {"reason", log_reason(e)}});
+      note_call(ctx, target, method, start_ns, &e);
       record_health(target, !transport_failure(e));
       if (!streaming) {
         if (e.code == Errc::not_found)
@@ -338,7 +363,10 @@ asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, cons
     }
     auto& m = **next;
     bool final = !m.contains("method");
-    if (final) record_health(target, true);
+    if (final) {
+      note_call(ctx, target, method, start_ns, nullptr);
+      record_health(target, true);
+    }
     to_client(ctx, target.name, method, m);
     if (final && !streaming) {
       co_await respond_json(ctx, m);

@@ -14,6 +14,7 @@
 #include "gateway/gateway_config.hpp"
 #include "gateway/policy_chain.hpp"
 #include "gateway/principal_limits.hpp"
+#include "gateway/request_record.hpp"
 #include "gateway/session_codec.hpp"
 #include "gateway/upstream_pool.hpp"
 #include "net/http_server.hpp"
@@ -48,6 +49,7 @@ struct RelayContext {
   PrincipalLimitsSpec limit_spec;
   std::string limit_key;
   std::string session_id;  // as the client sent it (session requests)
+  RequestRecord* record = nullptr;  // upstream call timings go here (nullptr: not recorded)
 };
 
 // Each returns after answering the exchange.

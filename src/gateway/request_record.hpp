@@ -10,10 +10,27 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "net/http_server.hpp"
 
 namespace gatehouse::gateway {
+
+inline std::uint64_t unix_now_ns() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+// One timed step of a request (a policy stage, or a call to a target): child spans and the
+// upstream latency histogram are made from these.
+struct TimedStep {
+  std::string name;    // the policy's name, or the JSON-RPC method sent upstream
+  std::string target;  // upstream calls: the target
+  std::uint64_t start_ns = 0;  // Unix epoch nanoseconds
+  std::uint64_t end_ns = 0;
+  bool ok = true;
+  std::string error;  // a reason token when !ok
+};
 
 struct RequestRecord {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -31,6 +48,8 @@ struct RequestRecord {
   std::string decision_rule;  // the rule or stage that decided
   std::string decision_reason;
   bool rate_limited = false;
+  std::vector<TimedStep> stages;          // policies run, in order
+  std::vector<TimedStep> upstream_calls;  // each call to a target (fan-out: one per target)
   bool streamed = false;      // answered with an SSE stream
   int status = 0;             // HTTP status sent (0: the client left before any answer)
   std::uint64_t bytes_in = 0;

@@ -19,7 +19,7 @@ GatewayMetrics GatewayMetrics::declare(Registry& r) {
   m.upstream_latency = &r.histogram("gatehouse_upstream_latency_seconds",
                                     "Time from sending a request upstream to its complete answer.",
                                     {"target"});
-  m.sessions_active = &r.gauge("gatehouse_sessions_active", "MCP sessions currently open.").with(LabelValues{});
+  m.sessions_active = &r.gauge("gatehouse_sessions_active", "MCP sessions open on this replica (until DELETE, expiry or limits.session_idle unused).").with(LabelValues{});
   m.streams_active = &r.gauge("gatehouse_streams_active", "SSE streams currently open.").with(LabelValues{});
   m.config_reloads = &r.counter("gatehouse_config_reloads_total", "Configuration reloads by outcome.",
                                 {"outcome"});

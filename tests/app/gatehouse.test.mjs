@@ -77,6 +77,12 @@ test('quickstart topology: both eras see the merged, prefixed tools and call the
   const metrics = await (await fetch(gw.adminUrl('/metrics'))).text();
   assert.match(metrics, /gatehouse_http_requests_total\{route="tools",method="POST",status="200"\} [1-9]/);
   assert.match(metrics, /gatehouse_mcp_calls_total\{target="echo",method="tools\/call",tool="echo",outcome="ok"\} 1/);
+  // Upstream latency per target (initialize, lists and the calls), sessions and streams open.
+  const count = (re) => Number((metrics.match(re) ?? [])[1] ?? NaN);
+  assert.ok(count(/gatehouse_upstream_latency_seconds_count\{target="echo"\} (\d+)/) >= 3, metrics);
+  assert.ok(count(/gatehouse_upstream_latency_seconds_count\{target="time"\} (\d+)/) >= 3);
+  assert.ok(count(/gatehouse_sessions_active (\d+)/) >= 1, 'the legacy client\'s session');
+  assert.ok(count(/gatehouse_streams_active (\d+)/) >= 1, 'the legacy client\'s GET stream');
   const promtool = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
   assert.equal(promtool.status, 0, `promtool check metrics: ${promtool.stdout}${promtool.stderr}`);
 

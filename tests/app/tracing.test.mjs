@@ -3,6 +3,7 @@
 // OTLP/HTTP JSON to a loopback collector with the MCP attributes, and the access-log line
 // carries the trace id.
 import { test } from 'node:test';
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startGatehouse, waitForLog } from '../lib/gatehouse.mjs';
@@ -30,7 +31,13 @@ test('a call is traced: client trace continued, upstream told, span exported, tr
   const otlp = await collector(t);
   const gw = await startGatehouse(t, `
 listeners: [ { name: main, address: 127.0.0.1, port: 0 } ]
-routes: [ { name: tools, listener: main, path: /mcp, backend: tools } ]
+routes:
+  - name: tools
+    listener: main
+    path: /mcp
+    backend: tools
+    auth: { providers: [ { name: keys, api_keys: [ { name: tracer, sha256: "${createHash('sha256').update('trace-key').digest('hex')}" } ] } ] }
+    policy: { allow: [ { name: ping-for-all, when: 'mcp.tool == "ping" || mcp.method != "tools/call"' } ] }
 backends:
   - name: tools
     targets: [ { name: rec, http: { url: "${upstream.url}" } } ]
@@ -41,11 +48,12 @@ telemetry:
 `);
   const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
   const tp = `00-${traceId}-00f067aa0ba902b7-01`;
+  const key = { authorization: 'Bearer trace-key' };
   const init = await post(gw.url(), {
     jsonrpc: '2.0', id: 1, method: 'initialize',
     params: { protocolVersion: LEGACY_VERSION, capabilities: {}, clientInfo: { name: 'trace', version: '1' } },
-  });
-  const headers = { 'mcp-session-id': init.headers.get('mcp-session-id'), 'mcp-protocol-version': LEGACY_VERSION };
+  }, key);
+  const headers = { ...key, 'mcp-session-id': init.headers.get('mcp-session-id'), 'mcp-protocol-version': LEGACY_VERSION };
   const call = await post(gw.url(), { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'ping', arguments: {} } },
     { ...headers, traceparent: tp });
   assert.equal(call.json.result.content[0].text, 'pong');
@@ -73,6 +81,25 @@ telemetry:
   assert.equal(attrs['mcp.method.name'], 'tools/call');
   assert.equal(attrs['gen_ai.tool.name'], 'ping');
   assert.equal(attrs['gatehouse.target'], 'rec');
+  // Children of the request span: the policies that ran, then the call upstream, in time.
+  let children = [];
+  while (children.length < 3 && Date.now() < deadline) {
+    children = otlp.spans().filter((s) => s.parentSpanId?.toLowerCase() === gatewaySpanId);
+    if (children.length < 3) await new Promise((r) => setTimeout(r, 200));
+  }
+  const byName = Object.fromEntries(children.map((c) => [c.name, c]));
+  assert.deepEqual(Object.keys(byName).sort(), ['policy authn', 'policy rules', 'upstream tools/call']);
+  const up = byName['upstream tools/call'];
+  assert.equal(up.kind, 3, 'SPAN_KIND_CLIENT');
+  assert.equal(up.traceId.toLowerCase(), traceId);
+  const ns = (v) => BigInt(v);
+  for (const c of children) {
+    assert.ok(ns(c.startTimeUnixNano) >= ns(span.startTimeUnixNano) && ns(c.endTimeUnixNano) <= ns(span.endTimeUnixNano),
+      `${c.name} lies within the request span`);
+  }
+  assert.ok(ns(byName['policy authn'].endTimeUnixNano) <= ns(up.startTimeUnixNano), 'authn runs before the upstream call');
+  const upAttrs = Object.fromEntries(up.attributes.map((a) => [a.key, Object.values(a.value)[0]]));
+  assert.equal(upAttrs['gatehouse.target'], 'rec');
   const resource = otlp.batches[0].body.resourceSpans[0].resource.attributes;
   assert.ok(resource.some((a) => a.key === 'service.name' && a.value.stringValue === 'gatehouse-test'));
 
