@@ -16,6 +16,7 @@
 #include "gateway/merge.hpp"
 #include "gateway/message_queue.hpp"
 #include "gateway/naming.hpp"
+#include "gateway/request_state.hpp"
 
 namespace gatehouse::gateway {
 namespace json = boost::json;
@@ -254,6 +255,13 @@ void to_client(const RelayContext& ctx, std::string_view target, std::string_vie
   if (!result || !result->is_object()) return;
   auto& r = result->get_object();
   if (ctx.modern) stamp_result_type(r);
+  // The upstream's requestState goes to the client sealed (see request_state.hpp).
+  if (ctx.modern)
+    if (auto* state = r.if_contains("requestState"); state && state->is_string()) {
+      RequestStateBinding binding{ctx.principal, request_method, ctx.request_name};
+      *state = wrap_request_state(ctx.codec.state_box(), binding,
+                                  UpstreamRequestState{std::string(target), std::string(state->get_string())}, unix_now());
+    }
   if (ctx.modern && request_method == "resources/read") add_cache_fields(r);
   if (!ctx.prefix) return;
   if (request_method == "resources/read") {
@@ -699,10 +707,34 @@ asio::awaitable<void> relay_request(RelayContext& ctx, const SessionState& sessi
     co_await respond_json(ctx, ctx_result(ctx, id, json::object()));
     co_return;
   }
+  // A retry of a multi round-trip request: the state goes back to the target that issued
+  // it, unwrapped, and only for the caller, method and name it was issued for.
+  std::optional<std::string> state_target;
+  if (auto* p = params_of(message)) {
+    auto* key = p->if_contains(method == "resources/read" ? "uri" : "name");
+    if (key && key->is_string()) ctx.request_name = std::string(key->get_string());
+    if (auto* state = p->if_contains("requestState"); state && ctx.modern) {
+      RequestStateBinding binding{ctx.principal, method, ctx.request_name};
+      auto unwrapped = state->is_string()
+                           ? unwrap_request_state(ctx.codec.state_box(), binding, state->get_string(), unix_now())
+                           : Result<UpstreamRequestState>(fail(Errc::invalid_params, "Invalid requestState"));
+      if (!unwrapped.ok()) {
+        log::info("relay.request_state_rejected", {{"method", method}});
+        co_await respond_rpc_error(ctx, id, unwrapped.error());
+        co_return;
+      }
+      *state = unwrapped->state;
+      state_target = std::move(unwrapped->target);
+    }
+  }
   const TargetSession* ts = nullptr;
   auto target = co_await resolve_target(ctx, session, message, &ts);
   if (!target.ok()) {
     co_await respond_rpc_error(ctx, id, target.error());
+    co_return;
+  }
+  if (state_target && *state_target != (*target)->name) {
+    co_await respond_rpc_error(ctx, id, Error(Errc::invalid_params, "Invalid requestState", "mcp.request_state"));
     co_return;
   }
   co_await relay_to(ctx, **target, ts, std::move(message));

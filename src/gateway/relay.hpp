@@ -50,6 +50,8 @@ struct RelayContext {
   std::string limit_key;
   std::string session_id;  // as the client sent it (session requests)
   RequestRecord* record = nullptr;  // upstream call timings go here (nullptr: not recorded)
+  // The name (or URI) of the request as the client sent it: binds a wrapped requestState.
+  std::string request_name;
 };
 
 // Each returns after answering the exchange.
