@@ -212,9 +212,12 @@ class HttpStream final : public MessageStream {
       if (!ready_.empty()) {
         auto m = std::move(ready_.front());
         ready_.pop_front();
+        last_event_id_ = std::move(ready_ids_.front());
+        ready_ids_.pop_front();
         // The response to the request ends the exchange, whatever else the stream carries.
         if (ends_with_response_ && !m.contains("method")) {
           ready_.clear();
+          ready_ids_.clear();
           finished_ = true;
           // An SSE answer usually ends right after its response: read that end in the
           // background, so the connection goes back to the pool instead of being closed.
@@ -251,10 +254,11 @@ class HttpStream final : public MessageStream {
         co_return fail(Errc::unavailable, "target " + target_ + " sent an oversized event", "upstream.too_large");
       }
       for (auto& e : events)
-        if (e.event == "message" && !e.data.empty()) take_json(e.data);
+        if (e.event == "message" && !e.data.empty()) take_json(e.data, e.id);
     }
   }
   std::string session_id() const override { return session_id_; }
+  std::string last_event_id() const override { return last_event_id_; }
 
   static asio::awaitable<void> drain(std::unique_ptr<Exchange> ex) {
     for (int i = 0; i < 4 && !ex->done(); ++i) {
@@ -263,7 +267,8 @@ class HttpStream final : public MessageStream {
     }
   }  // ~Exchange: pooled if the answer ended, closed otherwise
 
-  void take_json(std::string_view text) {
+  // `event_id`: the SSE id the messages came with (every message of a batch shares it).
+  void take_json(std::string_view text, const std::string& event_id = {}) {
     boost::system::error_code ec;
     auto v = json::parse(text, ec);
     if (ec) {
@@ -272,9 +277,13 @@ class HttpStream final : public MessageStream {
     }
     if (v.is_object()) {
       ready_.push_back(std::move(v.get_object()));
+      ready_ids_.push_back(event_id);
     } else if (v.is_array()) {
       for (auto& item : v.get_array())
-        if (item.is_object()) ready_.push_back(std::move(item.get_object()));
+        if (item.is_object()) {
+          ready_.push_back(std::move(item.get_object()));
+          ready_ids_.push_back(event_id);
+        }
     }
   }
 
@@ -286,6 +295,8 @@ class HttpStream final : public MessageStream {
   bool sse_ = false;
   bool ends_with_response_ = false;
   std::deque<json::object> ready_;
+  std::deque<std::string> ready_ids_;  // the SSE id of each message in ready_
+  std::string last_event_id_;
   std::string json_;
   SseParser parser_;
   bool finished_ = false;
@@ -304,6 +315,7 @@ class ClosingStream final : public MessageStream {
         asio::detached);
   }
   asio::awaitable<Result<std::optional<json::object>>> next() override { co_return co_await inner_->next(); }
+  std::string last_event_id() const override { return inner_->last_event_id(); }
 
  private:
   std::unique_ptr<MessageStream> inner_;
@@ -349,6 +361,11 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
     if (auto st = co_await ex->start(ep_, std::move(req), call.timeout); !st.ok()) co_return fail(st.error());
     if (ex->status() == 405 || ex->status() == 404 && call.session_id.empty())
       co_return std::unique_ptr<MessageStream>(new HttpStream(std::deque<json::object>{}));
+    // Anything but an event stream (a 409 for a second stream, a 400 for an unknown
+    // Last-Event-ID) is a refusal, not messages for the client.
+    if (!(ex->status() == 200 && is_sse(ex->header("Content-Type"))) && ex->status() != 404)
+      co_return fail(Errc::unavailable, "target " + target_ + " refused the stream (HTTP " + std::to_string(ex->status()) + ")",
+                     "upstream.stream_refused");
     co_return co_await answer(std::move(ex), call, /*ends_with_response=*/false, /*idle=*/false);
   }
 

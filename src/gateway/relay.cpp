@@ -13,6 +13,7 @@
 #include <array>
 
 #include "core/log.hpp"
+#include "gateway/event_ids.hpp"
 #include "gateway/merge.hpp"
 #include "gateway/message_queue.hpp"
 #include "gateway/naming.hpp"
@@ -384,7 +385,10 @@ asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, cons
       if (!co_await ctx.exchange.begin_stream(sse_head(ctx.response_headers))) co_return;
       streaming = true;
     }
-    if (!co_await ctx.exchange.write_chunk(sse_event(json::serialize(m)))) co_return;  // client gone: dropping the stream cancels upstream
+    // Namespaced event id: a GET with it as Last-Event-ID resumes this target's stream.
+    const auto upstream_id = (*stream)->last_event_id();
+    const auto event_id = upstream_id.empty() ? std::string() : encode_event_id({{target.name, upstream_id}});
+    if (!co_await ctx.exchange.write_chunk(sse_event(json::serialize(m), event_id))) co_return;  // client gone: dropping the stream cancels upstream
     if (final) {
       co_await ctx.exchange.end_stream();
       co_return;
@@ -785,11 +789,16 @@ asio::awaitable<void> relay_server_stream(RelayContext& ctx, const SessionState&
   auto merged = std::make_shared<MessageQueue>(ex);
   std::vector<std::shared_ptr<asio::cancellation_signal>> stops;
   std::size_t open = 0;
+  // Resuming (Last-Event-ID): each target whose position the id carries resumes there.
+  EventPositions positions;
+  if (auto it = ctx.exchange.request().find("Last-Event-ID"); it != ctx.exchange.request().end())
+    if (auto decoded = decode_event_id(it->value())) positions = std::move(*decoded);
   for (auto& [t, s] : session_targets(ctx, session)) {
     auto up = ctx.pools.get(ex, *t);
     if (!up) continue;
     auto call = co_await make_call(ctx, *t, s);
     if (!call.ok()) continue;
+    if (auto pos = positions.find(t->name); pos != positions.end()) call->headers.emplace_back("Last-Event-ID", pos->second);
     auto stream = co_await up->open_stream(std::move(*call));
     if (!stream.ok()) {
       log::debug("relay.server_stream_unavailable", {{"target", t->name}, {"reason", log_reason(stream.error())}});
@@ -805,7 +814,9 @@ asio::awaitable<void> relay_server_stream(RelayContext& ctx, const SessionState&
           for (;;) {
             auto m = co_await s->next();
             if (!m.ok() || !m->has_value()) break;
-            merged->push(tagged(name, std::move(**m)));
+            auto item = tagged(name, std::move(**m));
+            if (auto id = s->last_event_id(); !id.empty()) item["i"] = id;
+            merged->push(std::move(item));
           }
         },
         asio::bind_cancellation_slot(stop->slot(), asio::detached));
@@ -819,7 +830,12 @@ asio::awaitable<void> relay_server_stream(RelayContext& ctx, const SessionState&
       std::string target(wrapper["t"].as_string());
       auto& m = wrapper["m"].as_object();
       to_client(ctx, target, "", m);
-      if (!co_await ctx.exchange.write_chunk(sse_event(json::serialize(m)))) co_return;
+      std::string event_id;
+      if (auto* i = wrapper.if_contains("i"); i && i->is_string()) {
+        positions[target] = std::string(i->get_string());
+        event_id = encode_event_id(positions);
+      }
+      if (!co_await ctx.exchange.write_chunk(sse_event(json::serialize(m), event_id))) co_return;
     }
   };
   (void)open;

@@ -38,6 +38,9 @@ class MessageStream {
   virtual asio::awaitable<Result<std::optional<boost::json::object>>> next() = 0;
   // The upstream session id the target assigned in this exchange (initialize), if any.
   virtual std::string session_id() const { return {}; }
+  // The SSE event id of the message next() returned last ("" when it had none), for
+  // Last-Event-ID resumption through the gateway.
+  virtual std::string last_event_id() const { return {}; }
 };
 
 // The answer of an initialize the transport did itself (stdio children are initialized once
