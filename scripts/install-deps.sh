@@ -11,6 +11,7 @@ packages=(
   libssl-dev libyaml-cpp-dev libre2-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libhiredis-dev redis-server
+  postgresql libpq-dev   # PostgresStore (libpq) and the real server tests/fga starts on loopback
   openssl tzdata   # test certificates (tests/tls); IANA zones for CEL timestamps
   prometheus       # promtool and a real Prometheus scraping /metrics (tests/observe, tests/app)
   nodejs npm

@@ -1,10 +1,14 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <unistd.h>
 
 #include "fga/memory_store.hpp"
 #include "fga/sqlite_store.hpp"
+#ifdef GATEHOUSE_HAVE_POSTGRES
+#include "fga/postgres_store.hpp"
+#endif
 
 namespace gatehouse::fga {
 namespace {
@@ -19,6 +23,16 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     if (GetParam() == "memory") {
       store_ = std::make_unique<MemoryStore>();
+    } else if (GetParam() == "postgres") {
+#ifdef GATEHOUSE_HAVE_POSTGRES
+      // A real server only when tests/fga's wrapper started one (ctest -R fga_store_postgres).
+      const char* dsn = std::getenv("GATEHOUSE_PG_DSN");
+      if (!dsn) GTEST_SKIP() << "GATEHOUSE_PG_DSN not set";
+      static int n = 0;
+      auto s = PostgresStore::open(dsn, "store-test-" + std::to_string(getpid()) + "-" + std::to_string(++n));
+      ASSERT_TRUE(s.ok()) << s.error().message;
+      store_ = std::move(*s);
+#endif
     } else {
       auto s = SqliteStore::open(":memory:", "s1");
       ASSERT_TRUE(s.ok()) << s.error().message;
@@ -83,7 +97,11 @@ TEST_P(StoreTest, Reads) {
   EXPECT_TRUE(store_->objects_of_type("nope")->empty());
 }
 
+#ifdef GATEHOUSE_HAVE_POSTGRES
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("memory", "sqlite", "postgres"));
+#else
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("memory", "sqlite"));
+#endif
 
 TEST(SqliteStore, PersistsAndSeparatesStores) {
   auto path = std::filesystem::temp_directory_path() / ("fga_store_test_" + std::to_string(getpid()) + ".db");

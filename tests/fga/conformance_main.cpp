@@ -3,6 +3,7 @@
 // prints `fga conformance (<store>): N passed, M failed, K expected-failure`. Tests named in
 // expected-failures.txt may fail; any other failure makes the run fail.
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -18,6 +19,10 @@
 #include "fga/engine.hpp"
 #include "fga/memory_store.hpp"
 #include "fga/sqlite_store.hpp"
+#ifdef GATEHOUSE_HAVE_POSTGRES
+#include "fga/postgres_store.hpp"
+#include <unistd.h>
+#endif
 #include "fga/yaml_tuples.hpp"
 #include "fga_conditions.hpp"
 
@@ -90,6 +95,19 @@ class Runner {
       }
       return std::move(*s);
     }
+#ifdef GATEHOUSE_HAVE_POSTGRES
+    if (kind_ == "postgres") {
+      // One database for the whole run; each test gets a store id of its own.
+      const char* dsn = std::getenv("GATEHOUSE_PG_DSN");
+      auto s = fga::PostgresStore::open(dsn ? dsn : "", "conformance-" + std::to_string(getpid()) + "-" +
+                                                          std::to_string(++stores_made_));
+      if (!s.ok()) {
+        std::cerr << "postgres: " << s.error().message << "\n";
+        std::exit(2);
+      }
+      return std::move(*s);
+    }
+#endif
     return std::make_unique<fga::MemoryStore>();
   }
 
@@ -196,6 +214,7 @@ class Runner {
   }
 
   std::string kind_;
+  int stores_made_ = 0;
   std::map<std::string, std::string> expected_;
   bool verbose_;
   Counts counts_;
@@ -209,6 +228,9 @@ class Runner {
 int main(int argc, char** argv) {
   std::string dir = argc > 1 ? argv[1] : "testdata";
   std::vector<std::string> stores = {"memory", "sqlite"};
+#ifdef GATEHOUSE_HAVE_POSTGRES
+  if (std::getenv("GATEHOUSE_PG_DSN")) stores.push_back("postgres");
+#endif
   bool verbose = false;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
