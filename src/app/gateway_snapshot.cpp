@@ -1,5 +1,8 @@
 #include "app/gateway_snapshot.hpp"
 #include "app/upstream_auth_builder.hpp"
+#include "tls/client_tls.hpp"
+
+#include <boost/url/parse.hpp>
 
 #include <cstdlib>
 #include <map>
@@ -42,6 +45,26 @@ std::shared_ptr<gateway::TargetHealth> health_for(const std::string& route, cons
   auto fresh = std::make_shared<gateway::TargetHealth>(policy);
   known[key] = fresh;
   return fresh;
+}
+
+// An https target's client context (also without a tls block: the system trust store and
+// the URL's host). Loaded now, so an unreadable CA or certificate fails the config load.
+Result<std::shared_ptr<tls::ClientTls>> client_tls_for(const config::HttpTarget& http, const std::string& at) {
+  auto u = boost::urls::parse_uri(http.url);
+  if (!u || u->scheme() != "https") return std::shared_ptr<tls::ClientTls>();
+  tls::ClientSettings settings;
+  std::string host(u->host_address());
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  settings.server_name = host;
+  if (http.tls) {
+    settings.ca_bundle = http.tls->ca;
+    if (!http.tls->server_name.empty()) settings.server_name = http.tls->server_name;
+    settings.expected_spiffe_id = http.tls->spiffe_id;
+    if (!http.tls->cert.empty()) settings.client_certificate = tls::CertificateFiles{http.tls->cert, http.tls->key};
+  }
+  auto made = tls::ClientTls::create(std::move(settings));
+  if (!made) return fail(Errc::invalid_config, at + made.error().message);
+  return *made;
 }
 
 }  // namespace
@@ -116,7 +139,12 @@ Result<gateway::SnapshotPtr> to_gateway_snapshot(const config::Config& config, s
       if (const auto* http = std::get_if<config::HttpTarget>(&t.transport)) {
         config::StringPairs headers = http->headers;
         headers.insert(headers.end(), upstream_headers.begin(), upstream_headers.end());
-        target.transport = gateway::HttpTarget{http->url, std::move(headers)};
+        gateway::HttpTarget h{http->url, std::move(headers)};
+        auto client_tls = client_tls_for(*http, where(http->tls ? http->tls->pos : t.pos) + "backends." + backend->name +
+                                                    ".targets." + t.name + ".http.tls: ");
+        if (!client_tls) return client_tls.propagate();
+        h.tls = std::move(*client_tls);
+        target.transport = std::move(h);
       } else if (const auto* stdio = std::get_if<config::StdioTarget>(&t.transport)) {
         target.transport = gateway::StdioSpec{stdio->command, stdio->args, stdio->env};
       } else {

@@ -356,6 +356,52 @@ TEST(LoaderTest, UpstreamAuthModes) {
             "passthrough, static, client_credentials, token_exchange) (did you mean \"token_exchange\"?)");
 }
 
+TEST(LoaderTest, UpstreamTlsBlock) {
+  std::string yaml(kMinimal);
+  yaml.replace(yaml.find("http: { url: http://127.0.0.1:9101/mcp }"), 41,
+               "http:\n          url: https://127.0.0.1:8443/mcp\n          tls:\n"
+               "            ca: pki/ca.pem\n            server_name: localhost\n"
+               "            spiffe_id: spiffe://example.org/mcp/db\n            cert: /run/svid/gw.pem\n"
+               "            key: /run/svid/gw.key");
+  auto r = load(yaml);
+  ASSERT_TRUE(r) << r.error().message;
+  const auto& h = std::get<HttpTarget>(r->backends[0].targets[0].transport);
+  ASSERT_TRUE(h.tls);
+  EXPECT_EQ(h.tls->ca, "/etc/gh/pki/ca.pem");  // relative to the config file
+  EXPECT_EQ(h.tls->server_name, "localhost");
+  EXPECT_EQ(h.tls->spiffe_id, "spiffe://example.org/mcp/db");
+  EXPECT_EQ(h.tls->cert, "/run/svid/gw.pem");
+  EXPECT_EQ(h.tls->key, "/run/svid/gw.key");
+  EXPECT_EQ(h.tls->pos.line, 16);
+
+  // An https URL alone is fine (system trust store); so is an empty block.
+  std::string plain(kMinimal);
+  plain.replace(plain.find("http://127.0.0.1:9101"), 21, "https://127.0.0.1:9101");
+  auto p = load(plain);
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_FALSE(std::get<HttpTarget>(p->backends[0].targets[0].transport).tls);
+}
+
+TEST(LoaderTest, BadUpstreamTlsBlocks) {
+  auto with = [](std::string url, std::string tls) {
+    std::string yaml(kMinimal);
+    yaml.replace(yaml.find("{ url: http://127.0.0.1:9101/mcp }"), 34, "{ url: \"" + url + "\", tls: " + tls + " }");
+    return errors(yaml);
+  };
+  EXPECT_EQ(with("http://127.0.0.1:9101/mcp", "{ ca: ca.pem }"),
+            "/etc/gh/gw.yaml:13:56: backends[0].targets[0].http.tls: tls needs an https:// url");
+  EXPECT_EQ(with("https://127.0.0.1:9101/mcp", "{ cert: gw.pem }"),
+            "/etc/gh/gw.yaml:13:57: backends[0].targets[0].http.tls.key: cert and key go together");
+  EXPECT_EQ(with("https://127.0.0.1:9101/mcp", "{ key: gw.key }"),
+            "/etc/gh/gw.yaml:13:57: backends[0].targets[0].http.tls.cert: cert and key go together");
+  EXPECT_EQ(with("https://127.0.0.1:9101/mcp", "{ spiffe_id: example.org/db }"),
+            "/etc/gh/gw.yaml:13:57: backends[0].targets[0].http.tls.spiffe_id: a SPIFFE ID starts with spiffe://");
+  EXPECT_EQ(with("https://127.0.0.1:9101/mcp", "{ cafile: ca.pem }"),
+            "/etc/gh/gw.yaml:13:59: backends[0].targets[0].http.tls.cafile: unknown field \"cafile\"");
+  EXPECT_EQ(with("https://127.0.0.1:9101/mcp", "yes"),
+            "/etc/gh/gw.yaml:13:57: backends[0].targets[0].http.tls: expected a mapping, got \"yes\"");
+}
+
 TEST(LoaderTest, MissingFileIsAnError) {
   auto r = load_file("/nonexistent/gw.yaml");
   ASSERT_FALSE(r);

@@ -4,9 +4,31 @@
 namespace gatehouse::config::detail {
 namespace {
 
+void read_upstream_tls(MapReader& parent, HttpTarget& t) {
+  auto f = parent.get("tls");
+  if (!f) return;
+  MapReader m(parent.ctx(), *f);
+  if (!m.is_map()) return;
+  UpstreamTls& tls = t.tls.emplace();
+  tls.pos = m.pos();
+  m.file_path("ca", tls.ca);
+  m.string("server_name", tls.server_name);
+  m.string("spiffe_id", tls.spiffe_id);
+  m.file_path("cert", tls.cert);
+  m.file_path("key", tls.key);
+  if (!t.url.empty() && !t.url.starts_with("https://"))
+    m.ctx().error(m.pos(), m.path(), "tls needs an https:// url");
+  if (tls.cert.empty() != tls.key.empty())
+    m.ctx().error(m.pos(), child_path(m.path(), tls.cert.empty() ? "cert" : "key"),
+                  "cert and key go together");
+  if (!tls.spiffe_id.empty() && !tls.spiffe_id.starts_with("spiffe://"))
+    m.ctx().error(m.pos(), child_path(m.path(), "spiffe_id"), "a SPIFFE ID starts with spiffe://");
+}
+
 void read_http(MapReader& m, HttpTarget& t) {
   m.url("url", t.url, {"http", "https"}, true);
   m.pairs("headers", t.headers);
+  read_upstream_tls(m, t);
 }
 
 void read_stdio(MapReader& m, StdioTarget& t) {

@@ -118,6 +118,13 @@ json::value target(const Target& t) {
   json::object o{{"name", t.name}, {"timeout", format_duration(t.timeout)}};
   if (const auto* h = std::get_if<HttpTarget>(&t.transport)) {
     o["http"] = json::object{{"url", redact_url(h->url)}, {"headers", redacted_pairs(h->headers)}};
+    if (h->tls) {
+      o["http"].as_object()["tls"] = json::object{{"ca", h->tls->ca},
+                                                   {"server_name", h->tls->server_name},
+                                                   {"spiffe_id", h->tls->spiffe_id},
+                                                   {"cert", h->tls->cert},
+                                                   {"key", h->tls->key}};
+    }
   } else if (const auto* s = std::get_if<StdioTarget>(&t.transport)) {
     o["stdio"] = json::object{{"command", s->command},
                               {"args", strings(s->args)},

@@ -56,6 +56,25 @@ TEST(RedactTest, NoSecretSurvivesTheDump) {
     EXPECT_NE(dump.find(shown), std::string::npos) << shown << " missing in " << dump;
 }
 
+TEST(RedactTest, UpstreamTlsPathsStayVisible) {
+  auto r = load_string(R"(listeners: [ { name: main, port: 8080 } ]
+routes: [ { name: tools, listener: main, path: /mcp, backend: tools } ]
+backends:
+  - name: tools
+    targets:
+      - name: db
+        http:
+          url: https://127.0.0.1:8443/mcp
+          tls: { ca: /pki/ca.pem, server_name: db.local, spiffe_id: "spiffe://example.org/mcp/db", cert: /svid/gw.pem, key: /svid/gw.key }
+)", "/etc/gh/gw.yaml");
+  ASSERT_TRUE(r) << r.error().message;
+  auto dump = to_redacted_json(*r);
+  const auto& tls = dump.at("backends").at(0).at("targets").at(0).at("http").at("tls");
+  EXPECT_EQ(json::serialize(tls),
+            R"({"ca":"/pki/ca.pem","server_name":"db.local","spiffe_id":"spiffe://example.org/mcp/db",)"
+            R"("cert":"/svid/gw.pem","key":"/svid/gw.key"})");
+}
+
 TEST(RedactTest, FieldsAreRedactedInPlace) {
   auto r = load_string(kSecretful, "gw.yaml");
   ASSERT_TRUE(r) << r.error().message;

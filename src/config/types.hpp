@@ -160,9 +160,20 @@ struct Route {
   SourcePos pos;
 };
 
+// An https target's TLS: whom to trust, which identity to expect, what to present.
+struct UpstreamTls {
+  std::string ca;           // absolute path; empty = the system trust store
+  std::string server_name;  // SNI and verified DNS name; empty = the URL's host
+  std::string spiffe_id;    // when set, the upstream must present exactly this SPIFFE ID
+  std::string cert;         // absolute path; with key: the gateway's client certificate
+  std::string key;          // absolute path (a path, not a secret: kept in the dump)
+  SourcePos pos;
+};
+
 struct HttpTarget {
   std::string url;
   StringPairs headers;  // values are secrets for the config dump
+  std::optional<UpstreamTls> tls;
 };
 
 struct StdioTarget {

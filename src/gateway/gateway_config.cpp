@@ -1,5 +1,7 @@
 #include "gateway/gateway_config.hpp"
 
+#include "tls/client_tls.hpp"
+
 namespace gatehouse::gateway {
 
 std::string TargetSpec::key() const {
@@ -12,6 +14,7 @@ std::string TargetSpec::key() const {
     const auto& h = std::get<HttpTarget>(transport);
     k += (h.legacy_sse ? "|sse|" : "|http|") + h.url;
     for (const auto& [n, v] : h.headers) k += "\x1e" + n + ":" + v;
+    if (h.tls) k += "|tls|" + h.tls->key();  // other trust or identity: another upstream
   }
   return k;
 }

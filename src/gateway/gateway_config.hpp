@@ -19,12 +19,20 @@
 #include "gateway/stdio_upstream.hpp"
 #include "gateway/target_health.hpp"
 
+namespace gatehouse::tls {
+class ClientTls;
+}
+
 namespace gatehouse::gateway {
 
 struct HttpTarget {
   std::string url;  // Streamable HTTP endpoint, e.g. http://127.0.0.1:8080/mcp
   std::vector<std::pair<std::string, std::string>> headers;  // static upstream headers
   bool legacy_sse = false;  // the 2024-11-05 HTTP+SSE transport: `url` is the GET stream
+  // https:// only: trust, expected identity and client certificate, and the context new
+  // connections use (follows file rotation). Null for https: the system trust store and
+  // the URL's host name.
+  std::shared_ptr<tls::ClientTls> tls;
 };
 
 // open: a dead target is left out of fan-out answers; closed: the request fails.

@@ -13,16 +13,23 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <array>
 #include <deque>
+#include <variant>
 
 #include "core/log.hpp"
 #include "gateway/merge.hpp"
 #include "gateway/sse_parser.hpp"
+#include "tls/client_tls.hpp"
 
 namespace gatehouse::gateway {
 namespace {
@@ -30,6 +37,7 @@ namespace {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace json = boost::json;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
@@ -40,15 +48,17 @@ struct Endpoint {
   std::string port;
   std::string target;  // path and query
   std::string host_header;
+  bool https = false;
 };
 
 std::optional<Endpoint> parse_endpoint(std::string_view url) {
   auto u = boost::urls::parse_uri(url);
-  if (!u || u->scheme() != "http") return std::nullopt;  // https upstreams: with net's client
+  if (!u || (u->scheme() != "http" && u->scheme() != "https")) return std::nullopt;
   Endpoint e;
+  e.https = u->scheme() == "https";
   e.host = u->host_address();
   if (e.host.size() > 2 && e.host.front() == '[') e.host = e.host.substr(1, e.host.size() - 2);
-  e.port = u->has_port() ? std::string(u->port()) : "80";
+  e.port = u->has_port() ? std::string(u->port()) : e.https ? "443" : "80";
   e.target = u->encoded_path().empty() ? "/" : std::string(u->encoded_path());
   if (u->has_query()) e.target += "?" + std::string(u->encoded_query());
   e.host_header = std::string(u->encoded_host_and_port());
@@ -58,18 +68,64 @@ std::optional<Endpoint> parse_endpoint(std::string_view url) {
 Error down(std::string_view target, std::string_view what, const boost::system::error_code& ec) {
   if (ec == beast::error::timeout)
     return Error(Errc::timeout, "target " + std::string(target) + " did not answer in time", "upstream.timeout");
+  // With TLS 1.3 an upstream refuses the client certificate after the handshake: the
+  // alert arrives with the first read.
+  if (ec.category() == asio::error::get_ssl_category()) {
+    log::warn("upstream.tls_failed", {{"target", target}, {"error", ec.message()}});
+    return Error(Errc::unavailable, "target " + std::string(target) + " TLS failed: " + ec.message(),
+                 "upstream.tls_failed");
+  }
   return Error(Errc::unavailable, "target " + std::string(target) + " " + std::string(what) + ": " + ec.message(),
                "upstream.io");
 }
 
+// An https target: the context source (follows rotation) and the settings each connection
+// is checked against (server_name defaulted to the URL's host).
+struct TlsSetup {
+  std::shared_ptr<tls::ClientTls> client;
+  tls::ClientSettings settings;
+};
+
+// A TLS connection keeps the context it shook hands with alive (a rotation installs a new
+// one for later connections; this one stays valid until the connection closes).
+struct TlsConnection {
+  TlsConnection(std::shared_ptr<ssl::context> c, beast::tcp_stream tcp)
+      : context(std::move(c)), stream(std::move(tcp), *context) {}
+  std::shared_ptr<ssl::context> context;
+  beast::ssl_stream<beast::tcp_stream> stream;
+};
+
+// Plain connections stay a bare tcp_stream (no extra indirection on the http:// path).
+using Connection = std::variant<beast::tcp_stream, std::unique_ptr<TlsConnection>>;
+
+beast::tcp_stream& tcp_of(Connection& c) {
+  if (auto* plain = std::get_if<beast::tcp_stream>(&c)) return *plain;
+  return std::get<std::unique_ptr<TlsConnection>>(c)->stream.next_layer();
+}
+
+// Runs `op` (an async operation returning an awaitable) on whichever stream `c` is.
+template <typename Op>
+auto on_stream(Connection& c, Op&& op) {
+  if (auto* plain = std::get_if<beast::tcp_stream>(&c)) return op(*plain);
+  return op(std::get<std::unique_ptr<TlsConnection>>(c)->stream);
+}
+
 // Keep-alive connections to one target, owned by the target's per-loop upstream (so only
 // its own thread touches them): a finished exchange hands its connection back, the next one
-// takes it instead of resolving and connecting again. The resolved addresses are kept too.
+// takes it instead of resolving and connecting again (for TLS: instead of a handshake).
+// The resolved addresses are kept too.
 struct ConnectionPool {
   static constexpr std::size_t kMaxIdle = 64;
-  std::vector<tcp::socket> idle;
+  std::vector<Connection> idle;
   std::optional<tcp::resolver::results_type> resolved;
+  std::shared_ptr<const TlsSetup> tls;  // null: plain http
 };
+
+std::string tls_error_text(SSL* ssl, const boost::system::error_code& ec) {
+  long verify = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
+  if (verify != X509_V_OK) return std::string("certificate not accepted: ") + X509_verify_cert_error_string(verify);
+  return ec.message();
+}
 
 // One HTTP exchange with the target: the response head, then the body read on demand, so
 // an SSE answer is relayed as it arrives and dropping the stream before its end closes the
@@ -78,16 +134,15 @@ struct ConnectionPool {
 class Exchange {
  public:
   Exchange(asio::any_io_executor ex, std::string target, std::shared_ptr<ConnectionPool> pool)
-      : target_(std::move(target)), pool_(std::move(pool)) {
-    stream_.emplace(ex);
+      : ex_(std::move(ex)), target_(std::move(target)), pool_(std::move(pool)) {
     parser_.emplace();
     parser_->body_limit(boost::none);
   }
   ~Exchange() {
-    if (!pool_ || !connected_ || !parser_->is_done() || !parser_->get().keep_alive() || buffer_.size() != 0) return;
+    if (!pool_ || !conn_ || !parser_->is_done() || !parser_->get().keep_alive() || buffer_.size() != 0) return;
     if (pool_->idle.size() >= ConnectionPool::kMaxIdle) return;
-    stream_->expires_never();
-    pool_->idle.push_back(stream_->release_socket());
+    tcp_of(*conn_).expires_never();
+    pool_->idle.push_back(std::move(*conn_));
   }
 
   asio::awaitable<Status> start(const Endpoint& ep, http::request<http::string_body> req,
@@ -96,41 +151,44 @@ class Exchange {
     // A pooled connection may have been closed by the target meanwhile: if it fails before
     // any answer, the request goes once more on a new connection.
     while (pool_ && !pool_->idle.empty()) {
-      stream_.emplace(std::move(pool_->idle.back()));
+      conn_.emplace(std::move(pool_->idle.back()));
       pool_->idle.pop_back();
-      connected_ = true;
-      stream_->expires_after(timeout);
-      auto [wec, wn] = co_await http::async_write(*stream_, req, kTuple);
+      tcp_of(*conn_).expires_after(timeout);
+      auto [wec, wn] = co_await on_stream(*conn_, [&](auto& s) { return http::async_write(s, req, kTuple); });
       if (!wec) {
-        auto [hec, hn] = co_await http::async_read_header(*stream_, buffer_, *parser_, kTuple);
+        auto [hec, hn] =
+            co_await on_stream(*conn_, [&](auto& s) { return http::async_read_header(s, buffer_, *parser_, kTuple); });
         if (!hec) co_return Status{};
         if (hec == beast::error::timeout) co_return fail(down(target_, "read failed", hec));
       }
       // Stale: start over on a fresh connection (the parser saw nothing usable).
-      stream_->close();
-      stream_.emplace(stream_->get_executor());
-      connected_ = false;
+      tcp_of(*conn_).close();
+      conn_.reset();
       buffer_.clear();
       parser_.emplace();
       parser_->body_limit(boost::none);
     }
+    tcp::resolver::results_type results;
     if (!pool_ || !pool_->resolved) {
-      tcp::resolver resolver(stream_->get_executor());
-      auto [rec, results] = co_await resolver.async_resolve(ep.host, ep.port, kTuple);
+      tcp::resolver resolver(ex_);
+      auto [rec, found] = co_await resolver.async_resolve(ep.host, ep.port, kTuple);
       if (rec) co_return fail(down(target_, "cannot be resolved", rec));
-      if (!pool_) {
-        stream_->expires_after(timeout);
-        auto [cec, _] = co_await stream_->async_connect(results, kTuple);
-        if (cec) co_return fail(down(target_, "is unreachable", cec));
-        co_return co_await exchange(req, timeout);
-      }
-      pool_->resolved = results;
+      results = found;
+      if (pool_) pool_->resolved = found;
+    } else {
+      results = *pool_->resolved;
     }
-    stream_->expires_after(timeout);
-    auto [cec, _] = co_await stream_->async_connect(*pool_->resolved, kTuple);
+    beast::tcp_stream tcp(ex_);
+    tcp.expires_after(timeout);
+    auto [cec, _] = co_await tcp.async_connect(results, kTuple);
     if (cec) {
-      pool_->resolved.reset();  // resolve again next time: the address may have changed
+      if (pool_) pool_->resolved.reset();  // resolve again next time: the address may have changed
       co_return fail(down(target_, "is unreachable", cec));
+    }
+    if (pool_ && pool_->tls) {
+      if (auto st = co_await handshake(std::move(tcp), *pool_->tls, timeout); !st.ok()) co_return st;
+    } else {
+      conn_.emplace(std::move(tcp));
     }
     co_return co_await exchange(req, timeout);
   }
@@ -142,7 +200,7 @@ class Exchange {
     return it == parser_->get().end() ? std::string_view() : std::string_view(it->value());
   }
   bool done() const { return parser_->is_done(); }
-  asio::any_io_executor executor() { return stream_->get_executor(); }
+  asio::any_io_executor executor() { return ex_; }
 
   // Next piece of the body ("" at the end); `timeout`: how long the target may stay silent.
   asio::awaitable<Result<std::string>> read_some(std::optional<std::chrono::milliseconds> timeout) {
@@ -152,10 +210,11 @@ class Exchange {
     body.data = buf.data();
     body.size = buf.size();
     if (timeout)
-      stream_->expires_after(*timeout);
+      tcp_of(*conn_).expires_after(*timeout);
     else
-      stream_->expires_never();
-    auto [ec, n] = co_await http::async_read_some(*stream_, buffer_, *parser_, kTuple);
+      tcp_of(*conn_).expires_never();
+    auto [ec, n] =
+        co_await on_stream(*conn_, [&](auto& s) { return http::async_read_some(s, buffer_, *parser_, kTuple); });
     if (ec == http::error::need_buffer) ec = {};
     if (ec && ec != http::error::end_of_stream) co_return fail(down(target_, "read failed", ec));
     std::size_t got = buf.size() - body.size;
@@ -177,20 +236,38 @@ class Exchange {
   }
 
  private:
+  // TLS on a fresh TCP connection: SNI and host-name verification set up before the
+  // handshake, the expected SPIFFE ID checked after it, before any request byte is written.
+  asio::awaitable<Status> handshake(beast::tcp_stream tcp, const TlsSetup& setup, std::chrono::milliseconds timeout) {
+    auto conn = std::make_unique<TlsConnection>(setup.client->current(), std::move(tcp));
+    SSL* ssl = conn->stream.native_handle();
+    auto refused = [&](std::string why) {
+      log::warn("upstream.tls_failed", {{"target", target_}, {"error", why}});
+      return fail(Errc::unavailable, "target " + target_ + " TLS failed: " + why, "upstream.tls_failed");
+    };
+    if (auto st = tls::prepare_client_ssl(ssl, setup.settings); !st) co_return refused(st.error().message);
+    auto [hec] = co_await conn->stream.async_handshake(ssl::stream_base::client, kTuple);
+    if (hec == beast::error::timeout) co_return fail(down(target_, "TLS handshake", hec));
+    if (hec) co_return refused(tls_error_text(ssl, hec));
+    if (auto st = tls::verify_upstream_identity(ssl, setup.settings); !st) co_return refused(st.error().message);
+    conn_.emplace(std::move(conn));
+    co_return Status{};
+  }
+
   asio::awaitable<Status> exchange(http::request<http::string_body>& req, std::chrono::milliseconds timeout) {
-    connected_ = true;
-    stream_->expires_after(timeout);
-    auto [wec, wn] = co_await http::async_write(*stream_, req, kTuple);
+    tcp_of(*conn_).expires_after(timeout);
+    auto [wec, wn] = co_await on_stream(*conn_, [&](auto& s) { return http::async_write(s, req, kTuple); });
     if (wec) co_return fail(down(target_, "write failed", wec));
-    auto [hec, hn] = co_await http::async_read_header(*stream_, buffer_, *parser_, kTuple);
+    auto [hec, hn] =
+        co_await on_stream(*conn_, [&](auto& s) { return http::async_read_header(s, buffer_, *parser_, kTuple); });
     if (hec) co_return fail(down(target_, "read failed", hec));
     co_return Status{};
   }
 
-  std::optional<beast::tcp_stream> stream_;  // re-made when a pooled connection was stale
+  asio::any_io_executor ex_;
+  std::optional<Connection> conn_;  // empty until connected; reset when a pooled one was stale
   std::string target_;
   std::shared_ptr<ConnectionPool> pool_;
-  bool connected_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::response_parser<http::buffer_body>> parser_;  // reset for a retry
 };
@@ -326,9 +403,12 @@ class ClosingStream final : public MessageStream {
 
 class HttpUpstream final : public Upstream, public std::enable_shared_from_this<HttpUpstream> {
  public:
-  HttpUpstream(asio::any_io_executor ex, std::string target, HttpTarget spec, Endpoint ep)
+  HttpUpstream(asio::any_io_executor ex, std::string target, HttpTarget spec, Endpoint ep,
+               std::shared_ptr<const TlsSetup> tls)
       : ex_(ex), target_(std::move(target)), spec_(std::move(spec)), ep_(std::move(ep)),
-        pool_(std::make_shared<ConnectionPool>()) {}
+        pool_(std::make_shared<ConnectionPool>()) {
+    pool_->tls = std::move(tls);
+  }
 
   asio::awaitable<Result<std::unique_ptr<MessageStream>>> request(UpstreamCall call,
                                                                   json::object message) override {
@@ -530,7 +610,22 @@ std::shared_ptr<Upstream> make_http_upstream(asio::any_io_executor ex, std::stri
     log::error("upstream.bad_url", {{"target", target}, {"url", spec.url}});
     return nullptr;
   }
-  return std::make_shared<HttpUpstream>(ex, std::move(target), spec, std::move(*ep));
+  std::shared_ptr<const TlsSetup> tls;
+  if (ep->https) {
+    auto client = spec.tls;
+    if (!client) {  // no tls block: the system trust store and the URL's host
+      auto made = tls::ClientTls::create(tls::ClientSettings{.server_name = ep->host});
+      if (!made) {
+        log::error("upstream.tls_failed", {{"target", target}, {"error", made.error().message}});
+        return nullptr;
+      }
+      client = *made;
+    }
+    auto setup = std::make_shared<TlsSetup>(TlsSetup{client, client->settings()});
+    if (setup->settings.server_name.empty()) setup->settings.server_name = ep->host;
+    tls = std::move(setup);
+  }
+  return std::make_shared<HttpUpstream>(ex, std::move(target), spec, std::move(*ep), std::move(tls));
 }
 
 }  // namespace gatehouse::gateway

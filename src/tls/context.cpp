@@ -4,6 +4,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 
 #include "tls/peer_certificate.hpp"
@@ -177,7 +179,20 @@ Result<std::shared_ptr<ssl::context>> make_client_context(const ClientSettings& 
   return ctx;
 }
 
+static bool is_ip_literal(const std::string& name) {
+  unsigned char buf[16];
+  return ::inet_pton(AF_INET, name.c_str(), buf) == 1 || ::inet_pton(AF_INET6, name.c_str(), buf) == 1;
+}
+
 Status prepare_client_ssl(SSL* ssl, const ClientSettings& settings) {
+  // An IP address is not a valid SNI name (RFC 6066) and is matched against the
+  // certificate's IP SANs, not its DNS names.
+  if (!settings.server_name.empty() && is_ip_literal(settings.server_name)) {
+    if (settings.expected_spiffe_id.empty() &&
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), settings.server_name.c_str()) != 1)
+      return fail(Errc::internal, "cannot set the expected IP address", "tls.host");
+    return {};
+  }
   if (!settings.server_name.empty()) {
     if (SSL_set_tlsext_host_name(ssl, settings.server_name.c_str()) != 1)
       return fail(Errc::internal, "cannot set SNI", "tls.sni");

@@ -93,6 +93,7 @@ Issued TestCa::issue(const LeafOptions& options) const {
   std::string sans;
   for (const auto& d : options.dns_names) sans += (sans.empty() ? "" : ",") + std::string("DNS:") + d;
   for (const auto& u : options.uris) sans += (sans.empty() ? "" : ",") + std::string("URI:") + u;
+  for (const auto& a : options.ip_addresses) sans += (sans.empty() ? "" : ",") + std::string("IP:") + a;
   if (!sans.empty()) add_extension(cert.get(), impl_->cert.get(), NID_subject_alt_name, sans);
   X509_sign(cert.get(), impl_->key.get(), EVP_sha256());
   return Issued{to_pem(cert.get()), to_pem(key.get())};

@@ -22,6 +22,7 @@ struct LeafOptions {
   std::chrono::seconds not_before{-3600};  // relative to now
   std::chrono::seconds not_after{24 * 3600};
   bool server = true;  // extended key usage serverAuth (else clientAuth)
+  std::vector<std::string> ip_addresses;  // e.g. 127.0.0.1
 };
 
 class TestCa {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "tls/certificate_reloader.hpp"
+#include "tls/client_tls.hpp"
 #include "tls/context.hpp"
 #include "tls/peer_certificate.hpp"
 #include "tls/spiffe_id.hpp"
@@ -220,6 +221,51 @@ TEST_F(TlsTest, RotationInstallsTheNewCertificateAndSurvivesABrokenOne) {
   EXPECT_TRUE(r.check_now());
   EXPECT_EQ(r.rotations(), 1u);
   EXPECT_EQ(handshake(*r.current(), *client(cs), cs).server_subject_seen_by_client, "CN=gateway-rotated");
+}
+
+TEST_F(TlsTest, UpstreamAddressedByIpIsCheckedAgainstItsIpSans) {
+  auto by_ip = save("ip", ca_.issue({.common_name = "by-ip", .dns_names = {"localhost"}, .ip_addresses = {"127.0.0.1"}}));
+  ClientSettings cs{.ca_bundle = ca_path_, .server_name = "127.0.0.1"};
+  EXPECT_TRUE(handshake(*server({.certificates = {by_ip}}), *client(cs), cs).client_ok);
+  // The DNS-only certificate does not name the address.
+  EXPECT_FALSE(handshake(*server({.certificates = {server_}}), *client(cs), cs).client_ok);
+  ClientSettings other{.ca_bundle = ca_path_, .server_name = "127.0.0.2"};
+  EXPECT_FALSE(handshake(*server({.certificates = {by_ip}}), *client(other), other).client_ok);
+}
+
+TEST_F(TlsTest, ClientTlsFollowsRotationOfTheClientCertificate) {
+  auto files = client_cert("spiffe://example.org/gatehouse");
+  auto made = ClientTls::create({.ca_bundle = ca_path_, .server_name = "localhost", .client_certificate = files},
+                                std::chrono::milliseconds(0));
+  ASSERT_TRUE(made) << made.error().message;
+  auto& c = **made;
+  auto srv = server({.certificates = {server_}, .client_ca = ca_path_, .require_client_cert = true});
+  auto seen = [&] {
+    auto h = handshake(*srv, *c.current(), c.settings());
+    return h.client_seen_by_server && h.client_seen_by_server->spiffe_id ? h.client_seen_by_server->spiffe_id->str()
+                                                                         : std::string("none");
+  };
+  EXPECT_EQ(seen(), "spiffe://example.org/gatehouse");
+  auto old_context = c.current();
+
+  auto rotated = ca_.issue({.common_name = "agent", .uris = {"spiffe://example.org/gatehouse/v2"}, .server = false});
+  write_file(dir_, "client.pem", rotated.cert_pem);  // half-way: the key does not match yet
+  EXPECT_FALSE(c.check_now());
+  EXPECT_EQ(c.current(), old_context);
+  write_file(dir_, "client-key.pem", rotated.key_pem);
+  EXPECT_EQ(seen(), "spiffe://example.org/gatehouse/v2");  // current() checked the files
+  EXPECT_EQ(c.rotations(), 1u);
+  EXPECT_FALSE(c.check_now());
+  // A context taken before the rotation still works for the connection that holds it.
+  auto h = handshake(*srv, *old_context, c.settings());
+  EXPECT_TRUE(h.client_ok);
+  EXPECT_EQ(h.client_seen_by_server->spiffe_id->str(), "spiffe://example.org/gatehouse");
+}
+
+TEST_F(TlsTest, ClientTlsRefusesUnreadableFilesAtCreation) {
+  EXPECT_FALSE(ClientTls::create({.ca_bundle = dir_ + "/missing.pem"}));
+  EXPECT_FALSE(ClientTls::create({.ca_bundle = ca_path_, .client_certificate = CertificateFiles{server_.cert, dir_ + "/nokey.pem"}}));
+  EXPECT_FALSE(ClientTls::create({.ca_bundle = ca_path_, .expected_spiffe_id = "not-a-spiffe-id"}));
 }
 
 TEST(SpiffeId, ParsesValidIds) {
