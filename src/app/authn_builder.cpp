@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "app/as_helper_endpoints.hpp"
 #include "auth/beast_fetch.hpp"
 #include "auth/jwk.hpp"
 #include "auth/jwks_cache.hpp"
@@ -100,7 +101,15 @@ Result<AuthnBuild> build_authn(const config::Config& config, std::shared_ptr<aut
       }
       auto provider = jwt_provider(p, rc.resource.resource, fetch, background);
       if (!provider) return route_error(route, provider.error().message);
-      rc.resource.authorization_servers.push_back(p.issuer);
+      const auto& helper = spec.authorization_server;
+      if (helper && (helper->provider.empty() || helper->provider == p.name)) {
+        // Clients are sent to the gateway's helper, which fronts this IdP.
+        auto built = build_as_helper(route, *helper, p.issuer, rc.resource.resource, fetch);
+        rc.resource.authorization_servers.push_back(built.issuer);
+        for (auto& e : built.endpoints) out.endpoints.push_back(std::move(e));
+      } else {
+        rc.resource.authorization_servers.push_back(p.issuer);
+      }
       rc.jwt.push_back(std::move(*provider));
     }
     if (!keys.empty()) {

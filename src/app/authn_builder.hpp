@@ -18,6 +18,7 @@ namespace gatehouse::app {
 struct AuthnBuild {
   std::unique_ptr<policy::AuthnStage> stage;          // null when no route has auth
   std::vector<policy::WellKnownDocument> documents;   // protected-resource metadata per route
+  std::vector<policy::EdgeEndpoint> endpoints;        // authorization-server helpers
 };
 
 // `background`: where JWKS caches refresh (the app's control loop).

@@ -32,7 +32,7 @@ Result<Runtime> build_runtime(const config::Config& config, std::uint64_t genera
   for (const auto& r : config.routes)
     if (r.cors)
       cors.push_back({r.path, r.cors->allowed_origins, std::chrono::duration_cast<std::chrono::seconds>(r.cors->max_age)});
-  rt.edge = std::make_shared<const policy::Edge>(std::move(cors), std::move(authn.documents));
+  rt.edge = std::make_shared<const policy::Edge>(std::move(cors), std::move(authn.documents), std::move(authn.endpoints));
   return rt;
 }
 

@@ -11,6 +11,7 @@ Result<std::string> overlay_as_metadata(std::string_view idp_metadata_json, cons
   if (ec || !v.is_object() || !v.as_object().contains("issuer"))
     return fail(Errc::unavailable, "authorization server metadata is not usable", "discovery.invalid");
   auto& o = v.as_object();
+  if (!overlay.issuer.empty()) o["issuer"] = overlay.issuer;
   if (overlay.add_pkce_s256 && !o.contains("code_challenge_methods_supported"))
     o["code_challenge_methods_supported"] = boost::json::array{"S256"};
   if (!overlay.registration_endpoint.empty() &&

@@ -26,10 +26,13 @@ struct AsMetadataOverlay {
   // Some IdPs list only client_secret_* methods although public clients are allowed
   // (Keycloak public clients, Okta SPA apps): add "none" so PKCE-only clients can proceed.
   bool add_token_auth_none = false;
+  // The document's issuer. RFC 8414 §3.3: a client checks it against the authorization-server
+  // URL it discovered the document from, so a document the gateway serves at its own URL
+  // names that URL. Empty: keep the IdP's (the document is served as the IdP's).
+  std::string issuer;
 };
 
-// The IdP document with the overlay applied, serialized. The IdP's issuer is kept as is:
-// clients verify it against the authorization server named in resource metadata.
+// The IdP document with the overlay applied, serialized.
 Result<std::string> overlay_as_metadata(std::string_view idp_metadata_json, const AsMetadataOverlay& overlay);
 
 }  // namespace gatehouse::auth

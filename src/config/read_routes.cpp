@@ -103,6 +103,49 @@ void read_provider(MapReader& m, ProviderSpec& p) {
   }
 }
 
+void read_as_helper(MapReader& parent, const AuthSpec& auth, std::optional<AsHelperSpec>& out) {
+  auto f = parent.get("authorization_server");
+  if (!f) return;
+  AsHelperSpec& h = out.emplace();
+  MapReader m(parent.ctx(), *f);
+  if (!m.is_map()) return;
+  m.string("provider", h.provider);
+  m.boolean("add_pkce_s256", h.add_pkce_s256);
+  m.boolean("add_token_auth_none", h.add_token_auth_none);
+  m.strings("scopes_supported", h.scopes_supported);
+  std::vector<const ProviderSpec*> jwt;
+  for (const auto& p : auth.providers)
+    if (p.kind == ProviderSpec::Kind::jwt && (h.provider.empty() || p.name == h.provider)) jwt.push_back(&p);
+  if (!h.provider.empty() && jwt.empty()) {
+    auto pf = m.get("provider");
+    m.ctx().error(pf->node, pf->path, "no JWT provider named \"" + h.provider + "\" on this route");
+  } else if (jwt.size() != 1 && !auth.providers.empty()) {
+    m.ctx().error(m.pos(), m.path(),
+                  jwt.empty() ? "needs a JWT provider (issuer) on this route"
+                              : "several JWT providers: name the one to front with provider");
+  }
+  auto rf = m.get("registration");
+  if (!rf) return;
+  MapReader r(m.ctx(), *rf);
+  if (!r.is_map()) return;
+  using R = AsHelperSpec::Registration;
+  if (!r.has("mode")) (void)r.require("mode");
+  r.choice("mode", h.registration, {{"forward", R::forward}, {"fixed", R::fixed}});
+  r.url("endpoint", h.registration_endpoint, {"http", "https"});
+  r.string("initial_access_token", h.initial_access_token);
+  r.string("client_id", h.client_id);
+  r.strings("redirect_uris", h.redirect_uris);
+  r.uint("per_minute", h.registrations_per_minute, 100000);
+  if (h.registration == R::fixed) {
+    if (h.client_id.empty()) r.ctx().error(r.pos(), child_path(r.path(), "client_id"), "required for mode fixed");
+    if (h.redirect_uris.empty())
+      r.ctx().error(r.pos(), child_path(r.path(), "redirect_uris"),
+                    "required for mode fixed (the redirect URIs registered for the client at the IdP)");
+  }
+  if (h.registration == R::forward && (!h.client_id.empty() || !h.redirect_uris.empty()))
+    r.ctx().error(r.pos(), r.path(), "client_id and redirect_uris belong to mode fixed");
+}
+
 void read_auth(MapReader& parent, std::optional<AuthSpec>& out) {
   auto f = parent.get("auth");
   if (!f) return;
@@ -116,6 +159,7 @@ void read_auth(MapReader& parent, std::optional<AuthSpec>& out) {
     if (pf->node.IsSequence() && pf->node.size() == 0)
       m.ctx().error(pf->node, pf->path, "at least one provider is required");
   }
+  read_as_helper(m, a, a.authorization_server);
 }
 
 void read_rules(MapReader& m, std::string_view key, std::vector<PolicyRule>& out,

@@ -79,6 +79,21 @@ json::value route(const Route& r) {
     o["auth"] = json::object{{"required", r.auth->required},
                              {"scopes", strings(r.auth->scopes)},
                              {"providers", std::move(providers)}};
+    if (const auto& h = r.auth->authorization_server) {
+      using R = AsHelperSpec::Registration;
+      const char* mode = h->registration == R::forward ? "forward" : h->registration == R::fixed ? "fixed" : "none";
+      o["auth"].as_object()["authorization_server"] = json::object{
+          {"provider", h->provider},
+          {"add_pkce_s256", h->add_pkce_s256},
+          {"add_token_auth_none", h->add_token_auth_none},
+          {"scopes_supported", strings(h->scopes_supported)},
+          {"registration", json::object{{"mode", mode},
+                                        {"endpoint", redact_url(h->registration_endpoint)},
+                                        {"initial_access_token", secret(h->initial_access_token)},
+                                        {"client_id", h->client_id},
+                                        {"redirect_uris", strings(h->redirect_uris)},
+                                        {"per_minute", h->registrations_per_minute}}}};
+    }
   }
   if (r.policy) {
     o["policy"] = json::object{{"hidden", to_string(r.policy->hidden)},

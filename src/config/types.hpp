@@ -84,10 +84,27 @@ struct ProviderSpec {
   std::vector<ApiKeySpec> api_keys;
 };
 
+// The gateway serving authorization-server helpers for IdPs that fall short of what MCP
+// clients need (docs/authorization-server-helpers.md says which quirk each option addresses).
+struct AsHelperSpec {
+  std::string provider;  // the JWT provider whose IdP it fronts; empty = the only one
+  bool add_pkce_s256 = true;
+  bool add_token_auth_none = false;
+  std::vector<std::string> scopes_supported;
+  enum class Registration { none, forward, fixed };
+  Registration registration = Registration::none;
+  std::string registration_endpoint;   // forward: empty = the IdP's advertised endpoint
+  std::string initial_access_token;    // forward: sent as Bearer to the IdP (secret)
+  std::string client_id;               // fixed: the pre-registered public client handed out
+  std::vector<std::string> redirect_uris;  // fixed: allowed redirect URIs ("*" suffix: prefix)
+  unsigned registrations_per_minute = 60;
+};
+
 struct AuthSpec {
   bool required = true;
   std::vector<std::string> scopes;
   std::vector<ProviderSpec> providers;
+  std::optional<AsHelperSpec> authorization_server;
 };
 
 struct PolicyRule {

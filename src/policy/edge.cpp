@@ -75,6 +75,11 @@ asio::awaitable<void> Edge::handle(net::Exchange& ex, const net::Handler& inner)
   {
     const auto& req = ex.request();
     const auto path = path_of(req);
+    for (const auto& e : endpoints_) {
+      if (e.path != path) continue;
+      co_await e.handler(ex);
+      co_return;
+    }
     for (const auto& doc : documents_) {
       if (doc.path != path) continue;
       net::Response res{req.method() == http::verb::get || req.method() == http::verb::head ? http::status::ok

@@ -23,10 +23,18 @@ struct WellKnownDocument {
   std::string body;  // JSON
 };
 
+// A public endpoint answered at the edge by its own handler (the authorization-server
+// helpers: metadata fetched from the IdP, the registration proxy). Exact path; the handler
+// answers every method itself.
+struct EdgeEndpoint {
+  std::string path;
+  net::Handler handler;
+};
+
 class Edge {
  public:
-  Edge(std::vector<CorsRoute> cors, std::vector<WellKnownDocument> documents)
-      : cors_(std::move(cors)), documents_(std::move(documents)) {}
+  Edge(std::vector<CorsRoute> cors, std::vector<WellKnownDocument> documents, std::vector<EdgeEndpoint> endpoints = {})
+      : cors_(std::move(cors)), documents_(std::move(documents)), endpoints_(std::move(endpoints)) {}
 
   net::Handler wrap(net::Handler inner) const;
   // The same for one exchange; lets a caller swap the Edge per config snapshot while the
@@ -40,6 +48,7 @@ class Edge {
  private:
   std::vector<CorsRoute> cors_;
   std::vector<WellKnownDocument> documents_;
+  std::vector<EdgeEndpoint> endpoints_;
 };
 
 }  // namespace gatehouse::policy

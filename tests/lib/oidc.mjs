@@ -127,6 +127,9 @@ export async function startOidcProvider(options = {}) {
     // A second resource whose tokens are opaque (RFC 7662 introspection at /token/introspection).
     opaqueResource: options.opaqueResource ?? 'http://127.0.0.1:18082/opaque',
     upstreamResources: options.upstreamResources ?? [],
+    // Dynamic registration: open by default; { enabled: true, initialAccessToken: 'x' } makes
+    // it need an initial access token (like Keycloak), { enabled: false } turns it off.
+    registration: options.registration ?? { enabled: true },
   };
   const counters = { tokenExchange: 0, clientCredentials: 0 };
   if (!state.resource) throw new Error('startOidcProvider: resource is required');
@@ -146,7 +149,7 @@ export async function startOidcProvider(options = {}) {
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },
         introspection: { enabled: true },
-        registration: { enabled: true },
+        registration: state.registration,
         resourceIndicators: {
           enabled: true,
           defaultResource: async () => state.resource,
