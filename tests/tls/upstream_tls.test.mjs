@@ -168,6 +168,7 @@ test('https targets: SPIFFE and DNS/IP verification, mTLS, keep-alive, refusals,
   for (let i = 0; i < 30; i++) await ping(spiffe);
   const used = up.connections() - before;
   assert.ok(used <= 2, `30 calls opened ${used} TLS connections`);
+  console.log(`# 30 sequential tools/call over https opened ${used} new TLS connection(s)`);
 
   // Refusals: each fails its call and the gateway keeps serving.
   const seenBefore = up.seen.length;
@@ -224,4 +225,30 @@ test('https targets: SPIFFE and DNS/IP verification, mTLS, keep-alive, refusals,
   assert.ok(after.length > 0);
   assert.ok(after.every((s) => s.peer === GATEWAY_ID_2), JSON.stringify(after));
   assert.ok(logLines(gw.stderr()).some((l) => l.msg === 'tls.client_reloaded'));
+});
+
+test('config: unreadable TLS files fail the load with the field; a reload rebuilds the context', async (t) => {
+  const dir = tempDir(t);
+  pki(dir);
+  const up = await httpsUpstream(t, dir, 'upstream');
+  const base = `https://127.0.0.1:${up.port}/mcp`;
+  await assert.rejects(
+    startGatehouse(t, yaml([{ name: 'spiffe', url: base, tls: '{ ca: missing-ca.pem, cert: gw.pem, key: gw.key }' }]), { dir }),
+    /backends\.spiffe\.targets\.echo\.http\.tls: cannot load ca_bundle .*missing-ca\.pem/);
+
+  const good = yaml([{ name: 'spiffe', url: base, tls: `{ ca: ca.pem, spiffe_id: "${ECHO_ID}", cert: gw.pem, key: gw.key }` }]);
+  const gw = await startGatehouse(t, good, { dir });
+  await ping(await connect(t, gw.url('main', '/spiffe')));
+  const reloads = () => logLines(gw.stderr()).filter((l) => l.msg === 'config.reloaded').length;
+  const waitReload = async (n) => {
+    for (let i = 0; i < 100 && reloads() < n; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(reloads(), n, gw.stderr());
+  };
+  // Another expected identity: the same URL gets a new upstream and new connections, refused.
+  gw.rewrite(good.replace(ECHO_ID, 'spiffe://example.org/mcp/other'));
+  await waitReload(1);
+  await refused(t, gw.url('main', '/spiffe'));
+  gw.rewrite(good);
+  await waitReload(2);
+  await ping(await connect(t, gw.url('main', '/spiffe')));
 });
