@@ -18,6 +18,9 @@
 #include "fga/dsl_parser.hpp"
 #include "fga/engine.hpp"
 #include "fga/memory_store.hpp"
+#ifdef GATEHOUSE_HAVE_POSTGRES
+#include "fga/postgres_store.hpp"
+#endif
 #include "fga/sqlite_store.hpp"
 #include "fga/yaml_tuples.hpp"
 
@@ -214,9 +217,19 @@ Result<RouteFga> build_route(const config::Route& route, std::size_t index) {
       r.store = std::shared_ptr<fga::TupleStore>(std::move(*s));
       break;
     }
-    case config::FgaStore::Kind::postgres:
+    case config::FgaStore::Kind::postgres: {
+#ifdef GATEHOUSE_HAVE_POSTGRES
+      // The store id is the route name, as with SQLite: routes share one database. The
+      // message never quotes the dsn (it may carry a password).
+      auto s = fga::PostgresStore::open(spec.store.dsn, route.name);
+      if (!s) return fail(Errc::invalid_config, where + ".store.dsn: " + s.error().message, "fga.store");
+      r.store = std::shared_ptr<fga::TupleStore>(std::move(*s));
+      break;
+#else
       return fail(Errc::invalid_config, where + ".store: postgres is not available in this build (use memory or sqlite)",
                   "fga.store");
+#endif
+    }
   }
   if (!spec.tuples_file.empty()) {
     std::vector<fga::Tuple> tuples;
