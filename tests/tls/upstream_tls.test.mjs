@@ -61,7 +61,13 @@ function mcpHandler(seen) {
         result = { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'rec', version: '1' } };
         res.setHeader('mcp-session-id', `s-${Math.random().toString(36).slice(2)}`);
       } else if (msg.method === 'tools/list') {
-        result = { tools: [{ name: 'ping', inputSchema: { type: 'object' } }] };
+        result = { tools: [{ name: 'ping', inputSchema: { type: 'object' } }, { name: 'stream', inputSchema: { type: 'object' } }] };
+      } else if (msg.method === 'tools/call' && msg.params?.name === 'stream') {
+        // An SSE answer: a log notification, then the response, written apart.
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'working' } })}\n\n`);
+        setTimeout(() => res.end(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: { content: [{ type: 'text', text: 'streamed' }] } })}\n\n`), 20);
+        return;
       } else if (msg.method === 'tools/call') {
         result = { content: [{ type: 'text', text: 'pong' }] };
       }
@@ -157,15 +163,21 @@ test('https targets: SPIFFE and DNS/IP verification, mTLS, keep-alive, refusals,
 
   // The upstream sees the gateway's SPIFFE ID; the three kinds of verification pass.
   const spiffe = await connect(t, url('spiffe'));
-  assert.deepEqual((await spiffe.listTools()).tools.map((x) => x.name), ['ping']);
+  assert.deepEqual((await spiffe.listTools()).tools.map((x) => x.name), ['ping', 'stream']);
   await ping(spiffe);
+  // An SSE answer is relayed over TLS as well, and its connection goes back to the pool.
+  const streamed = await spiffe.callTool({ name: 'stream', arguments: {} });
+  assert.match(JSON.stringify(streamed.content), /streamed/);
   for (const name of ['byname', 'byip']) await ping(await connect(t, url(name)));
   assert.ok(up.seen.length > 0);
   assert.ok(up.seen.every((s) => s.peer === GATEWAY_ID), JSON.stringify(up.seen));
 
   // Keep-alive: many sequential calls reuse a few TLS connections.
   const before = up.connections();
-  for (let i = 0; i < 30; i++) await ping(spiffe);
+  for (let i = 0; i < 30; i++) {
+    await ping(spiffe);
+    if (i % 10 === 0) await spiffe.callTool({ name: 'stream', arguments: {} });
+  }
   const used = up.connections() - before;
   assert.ok(used <= 2, `30 calls opened ${used} TLS connections`);
   console.log(`# 30 sequential tools/call over https opened ${used} new TLS connection(s)`);
