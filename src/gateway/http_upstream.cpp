@@ -292,7 +292,7 @@ class HttpStream final : public MessageStream {
         last_event_id_ = std::move(ready_ids_.front());
         ready_ids_.pop_front();
         // The response to the request ends the exchange, whatever else the stream carries.
-        if (ends_with_response_ && !m.contains("method")) {
+        if (ends_with_response_ && !m.empty() && !m.contains("method")) {
           ready_.clear();
           ready_ids_.clear();
           finished_ = true;
@@ -330,12 +330,23 @@ class HttpStream final : public MessageStream {
         finished_ = true;
         co_return fail(Errc::unavailable, "target " + target_ + " sent an oversized event", "upstream.too_large");
       }
-      for (auto& e : events)
-        if (e.event == "message" && !e.data.empty()) take_json(e.data, e.id);
+      for (auto& e : events) {
+        if (e.event != "message") continue;
+        if (!is_blank(e.data)) {
+          take_json(e.data, e.id);
+        } else if (priming_ && !e.id.empty()) {
+          ready_.emplace_back();  // a priming event: the position before any message
+          ready_ids_.push_back(e.id);
+        }
+      }
     }
   }
   std::string session_id() const override { return session_id_; }
   std::string last_event_id() const override { return last_event_id_; }
+  std::uint64_t retry_ms() const override { return parser_.retry_ms(); }
+  void relay_priming() { priming_ = true; }
+
+  static bool is_blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
   static asio::awaitable<void> drain(std::unique_ptr<Exchange> ex) {
     for (int i = 0; i < 4 && !ex->done(); ++i) {
@@ -377,6 +388,7 @@ class HttpStream final : public MessageStream {
   std::string json_;
   SseParser parser_;
   bool finished_ = false;
+  bool priming_ = false;
 };
 
 // A stream that ends its short-lived upstream session when dropped.
@@ -393,6 +405,7 @@ class ClosingStream final : public MessageStream {
   }
   asio::awaitable<Result<std::optional<json::object>>> next() override { co_return co_await inner_->next(); }
   std::string last_event_id() const override { return inner_->last_event_id(); }
+  std::uint64_t retry_ms() const override { return inner_->retry_ms(); }
 
  private:
   std::unique_ptr<MessageStream> inner_;
@@ -576,9 +589,11 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
       co_return std::unique_ptr<MessageStream>(new HttpStream(std::deque<json::object>{}));
     std::optional<std::chrono::milliseconds> timeout;
     if (idle) timeout = call.timeout;
-    if (is_sse(content_type) && status == 200)
-      co_return std::unique_ptr<MessageStream>(
-          new HttpStream(std::move(ex), target_, std::move(session), timeout, true, ends_with_response));
+    if (is_sse(content_type) && status == 200) {
+      auto s = std::make_unique<HttpStream>(std::move(ex), target_, std::move(session), timeout, true, ends_with_response);
+      if (call.relay_priming) s->relay_priming();
+      co_return std::unique_ptr<MessageStream>(std::move(s));
+    }
     if (is_json(content_type)) {
       // Also for 4xx: a JSON-RPC error body is the target's answer.
       auto body = co_await ex->read_all(call.timeout);

@@ -80,7 +80,13 @@ class Capture final : public net::Exchange {
   }
   asio::awaitable<bool> write_chunk(std::string_view data) override {
     auto pos = data.find("data: ");
-    if (pos != std::string_view::npos) events.push_back(json::parse(data.substr(pos + 6)).as_object());
+    if (pos == std::string_view::npos) co_return true;
+    auto payload = data.substr(pos + 6);
+    if (payload.find_first_not_of(" \n") == std::string_view::npos) {
+      ++priming_events;  // an id and no message (SEP-1699), passed on from the target
+      co_return true;
+    }
+    events.push_back(json::parse(payload).as_object());
     co_return true;
   }
   asio::awaitable<void> end_stream() override { co_return; }
@@ -88,6 +94,7 @@ class Capture final : public net::Exchange {
   bool peer_closed() const override { return false; }
 
   json::object json_body() const { return json::parse(body).as_object(); }
+  int priming_events = 0;
   // The final response, whether it came as JSON or as the last SSE event.
   json::object answer() const { return events.empty() ? json_body() : events.back(); }
 

@@ -318,6 +318,20 @@ net::ResponseHead sse_head(const Headers& headers) {
 
 // Relays one request to one target: JSON when its first message is the response, else an
 // SSE stream carrying notifications and server->client requests as they arrive.
+// Starts the client's SSE answer if needed, and passes on the target's reconnection delay
+// once it is known (SEP-1699 polling). false: the client is gone.
+asio::awaitable<bool> start_streaming(RelayContext& ctx, const MessageStream& stream, bool& streaming, bool& retry_sent) {
+  if (!streaming) {
+    if (!co_await ctx.exchange.begin_stream(sse_head(ctx.response_headers))) co_return false;
+    streaming = true;
+  }
+  if (const auto ms = stream.retry_ms(); ms > 0 && !retry_sent) {
+    retry_sent = true;
+    if (!co_await ctx.exchange.write_chunk(sse_retry(ms))) co_return false;
+  }
+  co_return true;
+}
+
 asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, const TargetSession* ts,
                                json::object message) {
   json::value id = message.contains("id") ? message["id"] : json::value(nullptr);
@@ -338,6 +352,7 @@ asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, cons
     co_await respond_rpc_error(ctx, id, call.error());
     co_return;
   }
+  call->relay_priming = true;
   auto stream = co_await up->request(std::move(*call), std::move(message));
   if (!stream.ok()) {
     note_call(ctx, target, method, start_ns, &stream.error());
@@ -350,8 +365,19 @@ asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, cons
     co_return;
   }
   bool streaming = false;
+  bool resumable = false;  // an event id went to the client: it can resume with Last-Event-ID
+  bool retry_sent = false;
   for (;;) {
     auto next = co_await (*stream)->next();
+    if (next.ok() && !next->has_value() && streaming && resumable) {
+      // The target closed the stream before answering, after giving the client a position
+      // (SEP-1699 polling): the client resumes with a GET; the answer comes there.
+      log::debug("relay.stream_closed_for_resumption", {{"target", target.name}});
+      note_call(ctx, target, method, start_ns, nullptr);
+      record_health(target, true);
+      co_await ctx.exchange.end_stream();
+      co_return;
+    }
     if (!next.ok() || !next->has_value()) {
       Error e = next.ok() ? Error(Errc::unavailable, "target " + target.name + " ended without answering")
                           : next.error();
@@ -371,6 +397,15 @@ asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, cons
       co_return;
     }
     auto& m = **next;
+    if (m.empty()) {  // a priming event: an id and no message
+      const auto upstream_id = (*stream)->last_event_id();
+      if (!co_await start_streaming(ctx, **stream, streaming, retry_sent)) co_return;
+      // (Not inside the co_await: GCC 12 rejects a braced initializer there.)
+      const auto priming = sse_priming_event(encode_event_id({{target.name, upstream_id}}));
+      if (!co_await ctx.exchange.write_chunk(priming)) co_return;
+      resumable = true;
+      continue;
+    }
     bool final = !m.contains("method");
     if (final) {
       note_call(ctx, target, method, start_ns, nullptr);
@@ -381,13 +416,11 @@ asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, cons
       co_await respond_json(ctx, m);
       co_return;
     }
-    if (!streaming) {
-      if (!co_await ctx.exchange.begin_stream(sse_head(ctx.response_headers))) co_return;
-      streaming = true;
-    }
+    if (!co_await start_streaming(ctx, **stream, streaming, retry_sent)) co_return;
     // Namespaced event id: a GET with it as Last-Event-ID resumes this target's stream.
     const auto upstream_id = (*stream)->last_event_id();
     const auto event_id = upstream_id.empty() ? std::string() : encode_event_id({{target.name, upstream_id}});
+    resumable = resumable || !event_id.empty();
     if (!co_await ctx.exchange.write_chunk(sse_event(json::serialize(m), event_id))) co_return;  // client gone: dropping the stream cancels upstream
     if (final) {
       co_await ctx.exchange.end_stream();
@@ -593,6 +626,15 @@ asio::awaitable<void> relay_list(RelayContext& ctx, const SessionState& session,
 }  // namespace
 
 std::span<const std::string_view> legacy_versions() { return kLegacyVersions; }
+
+std::string sse_retry(std::uint64_t ms) { return "retry: " + std::to_string(ms) + "\n\n"; }
+
+std::string sse_priming_event(std::string_view id) {
+  std::string out = "id: ";
+  out += id;
+  out += "\ndata: \n\n";
+  return out;
+}
 
 std::string sse_event(std::string_view data, std::string_view id) {
   std::string out;

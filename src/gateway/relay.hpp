@@ -74,5 +74,9 @@ boost::json::object jsonrpc_error(const boost::json::value& id, int code, std::s
 asio::awaitable<void> respond_error(net::Exchange& ex, const Error& error, const Headers& headers,
                                     const boost::json::value& id = nullptr);
 std::string sse_event(std::string_view data, std::string_view id = {});
+// An SSE event with an id and no data (SEP-1699 priming: a position to resume from).
+std::string sse_priming_event(std::string_view id);
+// A retry field alone (the client's reconnection delay, ms).
+std::string sse_retry(std::uint64_t ms);
 
 }  // namespace gatehouse::gateway

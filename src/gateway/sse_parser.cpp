@@ -47,8 +47,17 @@ void SseParser::line(std::string_view line, std::vector<SseEvent>& out) {
       current_.id = value;
       last_id_ = value;
     }
+  } else if (field == "retry") {
+    // Only ASCII digits count (WHATWG); absurd values are ignored rather than passed on.
+    std::uint64_t ms = 0;
+    bool digits = !value.empty() && value.size() <= 9;
+    for (char c : value) digits = digits && c >= '0' && c <= '9';
+    if (digits) {
+      for (char c : value) ms = ms * 10 + static_cast<std::uint64_t>(c - '0');
+      retry_ms_ = ms;
+    }
   }
-  // retry and unknown fields: ignored
+  // unknown fields: ignored
 }
 
 }  // namespace gatehouse::gateway

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,8 @@ class SseParser {
   bool feed(std::string_view bytes, std::vector<SseEvent>& out);
   // The last id seen (the stream's Last-Event-ID).
   const std::string& last_id() const { return last_id_; }
+  // The last valid retry field (milliseconds; 0 = none seen), to pass on to the client.
+  std::uint64_t retry_ms() const { return retry_ms_; }
 
  private:
   void line(std::string_view line, std::vector<SseEvent>& out);
@@ -36,6 +39,7 @@ class SseParser {
   SseEvent current_;
   bool has_data_ = false;
   std::string last_id_;
+  std::uint64_t retry_ms_ = 0;
 };
 
 }  // namespace gatehouse::gateway

@@ -8,6 +8,7 @@
 #include <boost/json/object.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,9 @@ struct UpstreamCall {
   std::string protocol_version;  // MCP-Protocol-Version towards this target
   std::vector<std::pair<std::string, std::string>> headers;
   std::chrono::milliseconds timeout{30'000};
+  // SSE priming events (an id with no data, SEP-1699) come out of next() as empty objects,
+  // so the relay can pass them on; every other caller leaves this off and never sees them.
+  bool relay_priming = false;
 };
 
 class MessageStream {
@@ -41,6 +45,8 @@ class MessageStream {
   // The SSE event id of the message next() returned last ("" when it had none), for
   // Last-Event-ID resumption through the gateway.
   virtual std::string last_event_id() const { return {}; }
+  // The reconnection delay the target asked for on this stream (SSE retry, ms; 0 = none).
+  virtual std::uint64_t retry_ms() const { return 0; }
 };
 
 // The answer of an initialize the transport did itself (stdio children are initialized once
