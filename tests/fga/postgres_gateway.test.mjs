@@ -76,7 +76,7 @@ async function connect(t, url, key) {
   return client;
 }
 
-const echo = (c, text) => c.callTool({ name: 'echo_echo', arguments: { text } });
+const echo = (c, text) => c.callTool({ name: 'echo', arguments: { text } });
 
 test('postgres tuple store: allow, deny, tuples in the database, fail closed when it is down', async (t) => {
   const pg = await startPostgres(t);
@@ -97,10 +97,11 @@ test('postgres tuple store: allow, deny, tuples in the database, fail closed whe
   ]);
 
   const alice = await connect(t, gw.url('main', '/mcp'), 'alice-key');
+  assert.deepEqual((await alice.listTools()).tools.map((x) => x.name), ['echo']);
   const ok = await echo(alice, 'through postgres');
   assert.match(JSON.stringify(ok.content), /through postgres/);
   const eve = await connect(t, gw.url('main', '/mcp'), 'eve-key');
-  await assert.rejects(echo(eve, 'nope'), /Unknown tool: echo_echo/);
+  await assert.rejects(echo(eve, 'nope'), /Unknown tool: echo/);
 
   // A tuple written into the database by someone else is seen on the next check: no cache.
   pg.psql("INSERT INTO fga_tuples VALUES ('guarded', 'tool', 'tool:echo/echo', 'caller', 'user:eve', false, '', '')");
@@ -109,7 +110,7 @@ test('postgres tuple store: allow, deny, tuples in the database, fail closed whe
   // The database goes away: the same call alice made is denied, not allowed and not a 500.
   await pg.stop();
   await assert.rejects(echo(alice, 'db down'), (e) => {
-    assert.match(String(e.message), /Unknown tool: echo_echo/);
+    assert.match(String(e.message), /Unknown tool: echo/);
     return true;
   });
   assert.deepEqual((await alice.listTools()).tools.map((x) => x.name), []);
