@@ -96,13 +96,19 @@ TEST(LoaderTest, ReferenceExampleLoadsWithEveryField) {
   ASSERT_EQ(keys.api_keys.size(), 1u);
   EXPECT_EQ(keys.api_keys[0].name, "ci");
   EXPECT_EQ(keys.api_keys[0].roles, std::vector<std::string>{"admin"});
+  ASSERT_TRUE(route.auth->authorization_server);
+  const AsHelperSpec& helper = *route.auth->authorization_server;
+  EXPECT_EQ(helper.provider, "idp");
+  EXPECT_TRUE(helper.add_pkce_s256);
+  EXPECT_EQ(helper.registration, AsHelperSpec::Registration::forward);
+  EXPECT_EQ(helper.registrations_per_minute, 60u);
   ASSERT_TRUE(route.policy);
   EXPECT_EQ(route.policy->hidden, PolicySpec::Hidden::unknown);
   ASSERT_EQ(route.policy->allow.size(), 2u);
   const Expr& when = route.policy->allow[1].when;
   EXPECT_EQ(when.source, R"("user" in identity.roles && mcp.tool == "get_time")");
   EXPECT_EQ(when.pos.file, path);
-  EXPECT_EQ(when.pos.line, 57);
+  EXPECT_EQ(when.pos.line, 68);
   EXPECT_EQ(when.pos.column, 43);  // the opening quote
   EXPECT_TRUE(when.quoted);
   EXPECT_EQ(when.at(0).column, 44);
