@@ -103,6 +103,13 @@ test('postgres tuple store: allow, deny, tuples in the database, fail closed whe
   const eve = await connect(t, gw.url('main', '/mcp'), 'eve-key');
   await assert.rejects(echo(eve, 'nope'), /Unknown tool: echo/);
 
+  // A second gateway on the same database: the schema exists, its tuples_file rows are
+  // already there (conflicts at load are fine), and it decides the same way.
+  const gw2 = await startGatehouse(t, yaml(dir, upstream.url, pg.dsn), { dir: tempDir(t) });
+  const alice2 = await connect(t, gw2.url('main', '/mcp'), 'alice-key');
+  assert.match(JSON.stringify((await echo(alice2, 'second gateway')).content), /second gateway/);
+  assert.equal(pg.psql('SELECT count(*) FROM fga_tuples').trim(), '3');
+
   // A tuple written into the database by someone else is seen on the next check: no cache.
   pg.psql("INSERT INTO fga_tuples VALUES ('guarded', 'tool', 'tool:echo/echo', 'caller', 'user:eve', false, '', '')");
   assert.match(JSON.stringify((await echo(eve, 'now allowed')).content), /now allowed/);

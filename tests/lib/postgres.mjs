@@ -51,7 +51,8 @@ function run(dir, cmd, args) {
 export async function startPostgres(t) {
   const bin = postgresBinDir();
   // Short path: the server's unix socket lives here too (sun_path is ~107 bytes).
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'gh-pg-'));
+  // As root, /tmp itself: a TMPDIR under a private home would be out of nobody's reach.
+  const dir = mkdtempSync(path.join(asRoot ? '/tmp' : os.tmpdir(), 'gh-pg-'));
   if (asRoot) {
     const nobody = spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' });
     const uid = Number(nobody.stdout.trim());
