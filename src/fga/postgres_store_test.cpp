@@ -143,6 +143,40 @@ TEST_F(PostgresStoreTest, ConcurrentOpenAndUse) {
   EXPECT_EQ(s->read({})->size(), 120u);
 }
 
+TEST_F(PostgresStoreTest, GatewaysStartingAtOnceOnAnEmptyDatabaseAllGetTheSchema) {
+  // A database of its own, so no earlier test has created the table yet.
+  std::string db = "gh_race_" + std::to_string(getpid());
+  PGconn* admin = PQconnectdb(dsn_.c_str());
+  ASSERT_EQ(PQstatus(admin), CONNECTION_OK) << PQerrorMessage(admin);
+  PQclear(PQexec(admin, ("DROP DATABASE IF EXISTS " + db).c_str()));
+  PGresult* r = PQexec(admin, ("CREATE DATABASE " + db).c_str());
+  ASSERT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQerrorMessage(admin);
+  PQclear(r);
+  std::string dsn = dsn_ + (dsn_.find('?') == std::string::npos ? "?" : "&") + "dbname=" + db;
+  {
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 8; ++i)
+      threads.emplace_back([&, i] {
+        auto s = PostgresStore::open(dsn, "race");
+        if (!s.ok()) {
+          ADD_FAILURE() << s.error().message;
+          ++failures;
+          return;
+        }
+        Tuple t = T("user:" + std::to_string(i), "viewer", "doc:1");
+        if (!(*s)->write(std::span<const Tuple>(&t, 1), {}).ok()) ++failures;
+      });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(failures.load(), 0);
+    auto s = PostgresStore::open(dsn, "race");
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ((*s)->read({})->size(), 8u);
+  }
+  PQclear(PQexec(admin, ("DROP DATABASE " + db + " WITH (FORCE)").c_str()));
+  PQfinish(admin);
+}
+
 TEST_F(PostgresStoreTest, PoolServesManyThreadsOnOneStore) {
   auto s = open(unique_store("pool"));
   ASSERT_TRUE(s);
