@@ -96,11 +96,14 @@ class SseUpstream final : public Upstream, public std::enable_shared_from_this<S
     co_return co_await post(message, call);
   }
 
-  // The legacy transport has no separate server stream: what the target sends outside a
-  // request is not relayed (logged), so this stream ends at once.
-  asio::awaitable<Result<std::unique_ptr<MessageStream>>> open_stream(UpstreamCall) override {
+  // A session's server stream (GET): what the target sends outside any request in flight.
+  // The target's one SSE connection is shared by every session, so notifications go to every
+  // listener and a request to the first one (someone must answer it).
+  asio::awaitable<Result<std::unique_ptr<MessageStream>>> open_stream(UpstreamCall call) override {
+    if (!co_await ensure_ready(Clock::now() + call.timeout)) co_return fail(unavailable());
     auto q = std::make_shared<MessageQueue>(ex_);
-    q->close();
+    std::erase_if(listeners_, [](const auto& w) { return w.expired(); });
+    listeners_.push_back(q);
     co_return std::unique_ptr<MessageStream>(new RequestStream([] {}, q, Clock::time_point::max()));
   }
 
@@ -330,13 +333,54 @@ class SseUpstream final : public Upstream, public std::enable_shared_from_this<S
         }
       return;
     }
-    log::debug("upstream.sse.unrelayed", {{"target", target_}, {"method", method->is_string() ? std::string(method->get_string()) : ""}});
+    deliver_unsolicited(std::move(message));
+  }
+
+  // A server request or notification. The transport does not say which request it belongs
+  // to; as for stdio, the oldest request in flight is the best guess (exact when one is in
+  // flight, the common case for sampling, elicitation or logging inside a tool call). List
+  // changes and resource updates concern every session: they go to every server stream.
+  void deliver_unsolicited(json::object message) {
+    const auto* method = message.if_contains("method");
+    const std::string name = method && method->is_string() ? std::string(method->get_string()) : "";
+    const bool is_request = message.contains("id");
+    const bool for_everyone = !is_request && (name.ends_with("/list_changed") || name == "notifications/resources/updated");
+    if (!for_everyone && state_ == State::ready && !pending_.empty()) {
+      pending_.begin()->second.queue->push(std::move(message));
+      return;
+    }
+    std::erase_if(listeners_, [](const auto& w) { return w.expired(); });
+    std::size_t delivered = 0;
+    for (auto& w : listeners_) {
+      auto q = w.lock();
+      if (!q || q->closed()) continue;
+      q->push(message);
+      ++delivered;
+      if (is_request) break;
+    }
+    if (delivered > 0) return;
+    log::debug("upstream.sse.unrelayed", {{"target", target_}, {"method", name}});
+    // A request nobody can answer gets an error, so the target does not wait for ever.
+    if (is_request) {
+      json::object error{{"code", -32603}, {"message", "no client connected to answer"}};
+      json::object answer{{"jsonrpc", "2.0"}, {"id", message.at("id")}, {"error", std::move(error)}};
+      asio::co_spawn(ex_, post_detached(shared_from_this(), std::move(answer)), asio::detached);
+    }
+  }
+
+  static asio::awaitable<void> post_detached(std::shared_ptr<SseUpstream> self, json::object message) {
+    UpstreamCall call;
+    (void)co_await self->post(message, call);
   }
 
   void fail_all(const Error& e) {
     auto pending = std::move(pending_);
     pending_.clear();
     for (auto& [id, p] : pending) p.queue->close(fail(e));
+    // Server streams end too: their clients reconnect once the target is back.
+    for (auto& w : listeners_)
+      if (auto q = w.lock()) q->close(fail(e));
+    listeners_.clear();
   }
 
   struct Pending {
@@ -356,6 +400,7 @@ class SseUpstream final : public Upstream, public std::enable_shared_from_this<S
   std::optional<json::object> init_result_;
   std::int64_t next_id_ = 1;
   std::map<std::int64_t, Pending> pending_;
+  std::vector<std::weak_ptr<MessageQueue>> listeners_;  // sessions' server streams
 };
 
 }  // namespace
