@@ -230,6 +230,8 @@ TEST(LoaderTest, BadUrlsAndTargets) {
   yaml += R"(      - name: 2nd
         stdio: { command: "" }
         sse: { url: "http://h/" }
+      - name: legacy
+        sse: { url: "https://h/" }
 redis: { url: http://h }
 )";
   EXPECT_EQ(errors(yaml),
@@ -237,7 +239,8 @@ redis: { url: http://h }
             "/etc/gh/gw.yaml:14:9: backends[0].targets[1]: a target has exactly one of http, stdio or sse\n"
             "/etc/gh/gw.yaml:14:15: backends[0].targets[1].name: bad name \"2nd\" (letters, digits and '-', starting with a letter)\n"
             "/etc/gh/gw.yaml:15:27: backends[0].targets[1].stdio.command: must not be empty\n"
-            "/etc/gh/gw.yaml:17:15: redis.url: URL \"http://h\" must use redis, rediss");
+            "/etc/gh/gw.yaml:18:21: backends[0].targets[2].sse.url: URL \"https://h/\" must use http\n"
+            "/etc/gh/gw.yaml:19:15: redis.url: URL \"http://h\" must use redis, rediss");
 }
 
 TEST(LoaderTest, EnvironmentExpansion) {

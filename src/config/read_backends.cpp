@@ -64,7 +64,8 @@ void read_target(MapReader& m, Target& t) {
     MapReader sub(m.ctx(), *f);
     SseTarget s;
     if (sub.is_map()) {
-      sub.url("url", s.url, {"http", "https"}, true);
+      // The legacy SSE client speaks plain HTTP only (no TLS yet): refused here, not at runtime.
+      sub.url("url", s.url, {"http"}, true);
       sub.pairs("headers", s.headers);
     }
     t.transport = std::move(s);
