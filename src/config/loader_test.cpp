@@ -330,6 +330,48 @@ TEST(LoaderTest, AuthPolicyAndLimitErrors) {
             "/etc/gh/gw.yaml:22:19: routes[0].fga.store.dsn: required for kind postgres");
 }
 
+TEST(LoaderTest, FgaRemoteAndCache) {
+  std::string yaml(kMinimal);
+  yaml.replace(yaml.find("    backend: tools\n"), 19, R"(    backend: tools
+    fga:
+      remote: { url: "http://127.0.0.1:8080", store_id: S1, token: "${FGA_TOKEN}", timeout: 500ms }
+      cache: { ttl: 0, max_entries: 10 }
+      check: { user: 'user:{identity.subject}', relation: can_call, object: 'tool:{mcp.tool}' }
+)");
+  auto ok = load(yaml, {{"FGA_TOKEN", "tok"}});
+  ASSERT_TRUE(ok) << ok.error().message;
+  const FgaSpec& fga = *ok->routes[0].fga;
+  ASSERT_TRUE(fga.remote);
+  EXPECT_EQ(fga.remote->url, "http://127.0.0.1:8080");
+  EXPECT_EQ(fga.remote->store_id, "S1");
+  EXPECT_EQ(fga.remote->model_id, "");
+  EXPECT_EQ(fga.remote->token, "tok");
+  EXPECT_EQ(fga.remote->timeout, std::chrono::milliseconds(500));
+  EXPECT_EQ(fga.cache.ttl, std::chrono::milliseconds(0));
+  EXPECT_EQ(fga.cache.max_entries, 10u);
+  EXPECT_TRUE(fga.model_file.empty());
+
+  // Defaults: cache on for 10 s, 65,536 entries; remote timeout 2 s.
+  std::string plain(yaml);
+  plain.replace(plain.find("      cache:"), plain.find("      check:") - plain.find("      cache:"), "");
+  plain.replace(plain.find(", timeout: 500ms"), 16, "");
+  auto d = load(plain, {{"FGA_TOKEN", "tok"}});
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->routes[0].fga->cache.ttl, std::chrono::seconds(10));
+  EXPECT_EQ(d->routes[0].fga->cache.max_entries, 65536u);
+  EXPECT_EQ(d->routes[0].fga->remote->timeout, std::chrono::seconds(2));
+
+  std::string both(yaml);
+  both.replace(both.find("      remote:"), 0, "      model_file: m.fga\n      store: { kind: memory }\n");
+  both.replace(both.find("max_entries: 10"), 15, "max_entries: 0");
+  both.replace(both.find("store_id: S1, "), 14, "");
+  EXPECT_EQ(errors(both, {{"FGA_TOKEN", "tok"}}),
+            "/etc/gh/gw.yaml:10:19: routes[0].fga.model_file: excludes remote (the remote server holds the model and tuples)\n"
+            "/etc/gh/gw.yaml:11:14: routes[0].fga.store: excludes remote (the remote server holds the model and tuples)\n"
+            "/etc/gh/gw.yaml:12:15: routes[0].fga.remote.store_id: missing required field\n"
+            "/etc/gh/gw.yaml:13:14: routes[0].fga.cache.max_entries: must be at least 1 (use ttl: 0 to turn the cache off)");
+}
+
 TEST(LoaderTest, ClashingListenersAndRoutes) {
   std::string yaml(kMinimal);
   yaml.replace(yaml.find("routes:"), 7, R"(  - name: other

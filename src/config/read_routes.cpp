@@ -200,8 +200,37 @@ void read_fga(MapReader& parent, std::optional<FgaSpec>& out) {
   FgaSpec& fga = out.emplace();
   MapReader m(parent.ctx(), *f);
   if (!m.is_map()) return;
-  m.file_path("model_file", fga.model_file, true);
+  // Exactly one of model_file (embedded engine) and remote; with neither, model_file is the
+  // one reported missing (the common case).
+  if (auto rf = m.get("remote")) {
+    MapReader rm(m.ctx(), *rf);
+    FgaRemote& remote = fga.remote.emplace();
+    if (rm.is_map()) {
+      rm.url("url", remote.url, {"http", "https"}, true);
+      rm.string("store_id", remote.store_id, true);
+      rm.string("model_id", remote.model_id);
+      rm.string("token", remote.token);
+      rm.duration("timeout", remote.timeout);
+    }
+    for (std::string_view local : {"model_file", "tuples_file", "store"})
+      if (auto lf = m.get(local))
+        m.ctx().error(lf->node, lf->path, "excludes remote (the remote server holds the model and tuples)");
+  } else {
+    m.file_path("model_file", fga.model_file, true);
+  }
   m.file_path("tuples_file", fga.tuples_file);
+  if (auto cf = m.get("cache")) {
+    MapReader cm(m.ctx(), *cf);
+    if (cm.is_map()) {
+      // `ttl: 0` (no unit) is the documented way to turn the cache off.
+      auto ttl = cm.get("ttl");
+      if (ttl && ttl->node.IsScalar() && ttl->node.Scalar() == "0") fga.cache.ttl = Duration::zero();
+      else cm.duration("ttl", fga.cache.ttl, false);
+      cm.uint64("max_entries", fga.cache.max_entries);
+      if (cm.has("max_entries") && fga.cache.max_entries == 0)
+        cm.ctx().error(cm.pos(), child_path(cm.path(), "max_entries"), "must be at least 1 (use ttl: 0 to turn the cache off)");
+    }
+  }
   if (auto sf = m.get("store")) {
     MapReader sm(m.ctx(), *sf);
     if (sm.is_map()) {

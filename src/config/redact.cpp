@@ -110,7 +110,16 @@ json::value route(const Route& r) {
                             {"store", std::move(store)},
                             {"check", json::object{{"user", expr(r.fga->check.user)},
                                                    {"relation", expr(r.fga->check.relation)},
-                                                   {"object", expr(r.fga->check.object)}}}};
+                                                   {"object", expr(r.fga->check.object)}}},
+                            {"cache", json::object{{"ttl", format_duration(r.fga->cache.ttl)},
+                                                   {"max_entries", r.fga->cache.max_entries}}}};
+    if (const auto& remote = r.fga->remote) {
+      o["fga"].as_object()["remote"] = json::object{{"url", remote->url},
+                                                    {"store_id", remote->store_id},
+                                                    {"model_id", remote->model_id},
+                                                    {"token", secret(remote->token)},
+                                                    {"timeout", format_duration(remote->timeout)}};
+    }
   }
   json::array limits;
   for (const auto& l : r.rate_limits) {

@@ -135,11 +135,28 @@ struct FgaCheck {
   Expr object;
 };
 
+// A remote OpenFGA-compatible server asked instead of the embedded engine.
+struct FgaRemote {
+  std::string url;       // http(s)://host:port, no trailing path
+  std::string store_id;
+  std::string model_id;  // empty: the store's latest model
+  std::string token;     // optional bearer; a secret for the config dump
+  Duration timeout{std::chrono::seconds(2)};
+};
+
+// Decisions cached per config snapshot; ttl 0 turns the cache off.
+struct FgaCache {
+  Duration ttl{std::chrono::seconds(10)};
+  std::uint64_t max_entries = 65536;
+};
+
 struct FgaSpec {
-  std::string model_file;   // absolute path
+  std::string model_file;   // absolute path; exactly one of model_file and remote
   std::string tuples_file;  // absolute path; empty = none
   FgaStore store;
   FgaCheck check;
+  std::optional<FgaRemote> remote;
+  FgaCache cache;
 };
 
 struct Rate {
