@@ -144,6 +144,7 @@ Result<gateway::SnapshotPtr> to_gateway_snapshot(const config::Config& config, s
                                                     ".targets." + t.name + ".http.tls: ");
         if (!client_tls) return client_tls.propagate();
         h.tls = std::move(*client_tls);
+        h.connect_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(t.connect_timeout);
         target.transport = std::move(h);
       } else if (const auto* stdio = std::get_if<config::StdioTarget>(&t.transport)) {
         target.transport = gateway::StdioSpec{stdio->command, stdio->args, stdio->env};
@@ -151,7 +152,9 @@ Result<gateway::SnapshotPtr> to_gateway_snapshot(const config::Config& config, s
         const auto& sse = std::get<config::SseTarget>(t.transport);
         config::StringPairs headers = sse.headers;
         headers.insert(headers.end(), upstream_headers.begin(), upstream_headers.end());
-        target.transport = gateway::HttpTarget{sse.url, std::move(headers), /*legacy_sse=*/true};
+        gateway::HttpTarget h{sse.url, std::move(headers), /*legacy_sse=*/true};
+        h.connect_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(t.connect_timeout);
+        target.transport = std::move(h);
       }
       target.list_retries = backend->resilience.list_retries;
       gateway::EjectionPolicy ejection{backend->resilience.eject_after,

@@ -453,6 +453,18 @@ TEST(LoaderTest, BadUpstreamTlsBlocks) {
             "/etc/gh/gw.yaml:13:57: backends[0].targets[0].http.tls: expected a mapping, got \"yes\"");
 }
 
+TEST(LoaderTest, ConnectTimeoutForNetworkTargetsOnly) {
+  std::string yaml(kMinimal);
+  yaml += "        connect_timeout: 250ms\n";
+  auto ok = load(yaml);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->backends[0].targets[0].connect_timeout, std::chrono::milliseconds(250));
+  EXPECT_EQ(load(kMinimal)->backends[0].targets[0].connect_timeout, std::chrono::seconds(5));
+  std::string stdio(kMinimal);
+  stdio += "      - name: child\n        stdio: { command: /bin/true }\n        connect_timeout: 1s\n";
+  EXPECT_EQ(errors(stdio), "/etc/gh/gw.yaml:14:9: backends[0].targets[1].connect_timeout: applies to http and sse targets only");
+}
+
 TEST(LoaderTest, MissingFileIsAnError) {
   auto r = load_file("/nonexistent/gw.yaml");
   ASSERT_FALSE(r);

@@ -73,6 +73,9 @@ void read_target(MapReader& m, Target& t) {
   // Mark the kinds not taken above as known so a second one is not also "unknown".
   for (auto k : kKinds) (void)m.get(k);
   m.duration("timeout", t.timeout);
+  m.duration("connect_timeout", t.connect_timeout);
+  if (std::holds_alternative<StdioTarget>(t.transport) && m.has("connect_timeout"))
+    m.ctx().error(m.pos(), child_path(m.path(), "connect_timeout"), "applies to http and sse targets only");
 }
 
 void read_upstream_auth(MapReader& parent, UpstreamAuth& a) {

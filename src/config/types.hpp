@@ -226,6 +226,9 @@ struct Target {
   std::string name;  // [A-Za-z][A-Za-z0-9-]*: it becomes the tool-name prefix
   std::variant<HttpTarget, StdioTarget, SseTarget> transport;
   Duration timeout{std::chrono::seconds(30)};
+  // http and sse: how long a new connection (TCP + TLS handshake) may take, within `timeout`,
+  // so a blackholed target fails fast instead of holding a call for the whole timeout.
+  Duration connect_timeout{std::chrono::seconds(5)};
   SourcePos pos;
 };
 

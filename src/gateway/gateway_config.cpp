@@ -12,7 +12,7 @@ std::string TargetSpec::key() const {
     for (const auto& [n, v] : s->env) k += "\x1e" + n + "=" + v;
   } else {
     const auto& h = std::get<HttpTarget>(transport);
-    k += (h.legacy_sse ? "|sse|" : "|http|") + h.url;
+    k += (h.legacy_sse ? "|sse|" : "|http|") + h.url + "|" + std::to_string(h.connect_timeout.count());
     for (const auto& [n, v] : h.headers) k += "\x1e" + n + ":" + v;
     if (h.tls) k += "|tls|" + h.tls->key();  // other trust or identity: another upstream
   }

@@ -29,6 +29,9 @@ struct HttpTarget {
   std::string url;  // Streamable HTTP endpoint, e.g. http://127.0.0.1:8080/mcp
   std::vector<std::pair<std::string, std::string>> headers;  // static upstream headers
   bool legacy_sse = false;  // the 2024-11-05 HTTP+SSE transport: `url` is the GET stream
+  // A new connection (TCP, and the TLS handshake for https) gets at most this long, within
+  // the call's own timeout.
+  std::chrono::milliseconds connect_timeout{5000};
   // https:// only: trust, expected identity and client certificate, and the context new
   // connections use (follows file rotation). Null for https: the system trust store and
   // the URL's host name.

@@ -145,8 +145,10 @@ class Exchange {
     pool_->idle.push_back(std::move(*conn_));
   }
 
+  // `connect_timeout`: the part of `timeout` a new connection (TCP + TLS) may take.
   asio::awaitable<Status> start(const Endpoint& ep, http::request<http::string_body> req,
-                                std::chrono::milliseconds timeout) {
+                                std::chrono::milliseconds timeout, std::chrono::milliseconds connect_timeout) {
+    connect_timeout = std::min(connect_timeout, timeout);
     req.prepare_payload();
     // A pooled connection may have been closed by the target meanwhile: if it fails before
     // any answer, the request goes once more on a new connection.
@@ -179,14 +181,16 @@ class Exchange {
       results = *pool_->resolved;
     }
     beast::tcp_stream tcp(ex_);
-    tcp.expires_after(timeout);
+    tcp.expires_after(connect_timeout);
     auto [cec, _] = co_await tcp.async_connect(results, kTuple);
     if (cec) {
       if (pool_) pool_->resolved.reset();  // resolve again next time: the address may have changed
-      co_return fail(down(target_, "is unreachable", cec));
+      co_return fail(cec == beast::error::timeout ? Error(Errc::unavailable, "target " + target_ + " did not accept a connection in time",
+                                                          "upstream.connect_timeout")
+                                                  : down(target_, "is unreachable", cec));
     }
     if (pool_ && pool_->tls) {
-      if (auto st = co_await handshake(std::move(tcp), *pool_->tls, timeout); !st.ok()) co_return st;
+      if (auto st = co_await handshake(std::move(tcp), *pool_->tls, connect_timeout); !st.ok()) co_return st;
     } else {
       conn_.emplace(std::move(tcp));
     }
@@ -438,7 +442,7 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
     req.set(http::field::accept, "application/json, text/event-stream");
     req.body() = json::serialize(message);
     auto ex = std::make_unique<Exchange>(ex_, target_, pool_);
-    if (auto st = co_await ex->start(ep_, std::move(req), call.timeout); !st.ok()) co_return fail(st.error());
+    if (auto st = co_await ex->start(ep_, std::move(req), call.timeout, spec_.connect_timeout); !st.ok()) co_return fail(st.error());
     if (ex->status() == 404 && !call.session_id.empty())
       co_return fail(Errc::not_found, "target " + target_ + " lost the session", "upstream.session_lost");
     if (ex->status() >= 300)
@@ -451,7 +455,7 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
     auto req = make(http::verb::get, call);
     req.set(http::field::accept, "text/event-stream");
     auto ex = std::make_unique<Exchange>(ex_, target_, pool_);
-    if (auto st = co_await ex->start(ep_, std::move(req), call.timeout); !st.ok()) co_return fail(st.error());
+    if (auto st = co_await ex->start(ep_, std::move(req), call.timeout, spec_.connect_timeout); !st.ok()) co_return fail(st.error());
     if (ex->status() == 405 || ex->status() == 404 && call.session_id.empty())
       co_return std::unique_ptr<MessageStream>(new HttpStream(std::deque<json::object>{}));
     // Anything but an event stream (a 409 for a second stream, a 400 for an unknown
@@ -465,7 +469,7 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
   asio::awaitable<Status> close_session(UpstreamCall call) override {
     if (call.session_id.empty()) co_return Status{};
     auto ex = std::make_unique<Exchange>(ex_, target_, pool_);
-    if (auto st = co_await ex->start(ep_, make(http::verb::delete_, call), call.timeout); !st.ok()) co_return st;
+    if (auto st = co_await ex->start(ep_, make(http::verb::delete_, call), call.timeout, spec_.connect_timeout); !st.ok()) co_return st;
     co_return Status{};
   }
 
@@ -498,7 +502,7 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
     req.set(http::field::accept, "application/json, text/event-stream");
     req.body() = json::serialize(message);
     auto ex = std::make_unique<Exchange>(ex_, target_, pool_);
-    if (auto st = co_await ex->start(ep_, std::move(req), call.timeout); !st.ok()) co_return fail(st.error());
+    if (auto st = co_await ex->start(ep_, std::move(req), call.timeout, spec_.connect_timeout); !st.ok()) co_return fail(st.error());
     co_return co_await answer(std::move(ex), call, /*ends_with_response=*/true);
   }
 

@@ -4,12 +4,17 @@
 #include "gateway/http_upstream.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
 #include <csignal>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -124,6 +129,68 @@ TEST(HttpUpstream, BadUrlsHaveNoTransport) {
   EXPECT_EQ(make_http_upstream(io.get_executor(), "x", HttpTarget{"not a url", {}}), nullptr);
   EXPECT_EQ(make_http_upstream(io.get_executor(), "x", HttpTarget{"ftp://127.0.0.1/mcp", {}}), nullptr);
   EXPECT_NE(make_http_upstream(io.get_executor(), "x", HttpTarget{"http://[::1]:9/mcp", {}}), nullptr);
+}
+
+// A listener that never accepts, its backlog filled: further connects hang (Linux drops
+// the SYNs), like a blackholed host, but on loopback.
+class BlackholeListener {
+ public:
+  BlackholeListener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd_, 0) != 0) return;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    for (int i = 0; i < 4; ++i) {  // fill the accept queue
+      int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      (void)::connect(c, reinterpret_cast<sockaddr*>(&a), len);
+      fillers_.push_back(c);
+    }
+    ::usleep(100'000);
+  }
+  ~BlackholeListener() {
+    for (int c : fillers_) ::close(c);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  unsigned short port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  unsigned short port_ = 0;
+  std::vector<int> fillers_;
+};
+
+TEST(HttpUpstream, ConnectTimeoutIsShorterThanTheCallTimeout) {
+  BlackholeListener hole;
+  ASSERT_NE(hole.port(), 0);
+  asio::io_context io;
+  HttpTarget spec{"http://127.0.0.1:" + std::to_string(hole.port()) + "/mcp", {}};
+  spec.connect_timeout = 300ms;
+  auto up = make_http_upstream(io.get_executor(), "slow", spec);
+  ASSERT_NE(up, nullptr);
+  UpstreamCall call;
+  call.timeout = 10s;
+  json::object list{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}};
+  std::optional<Error> error;
+  bool answered = false;
+  const auto start = std::chrono::steady_clock::now();
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto r = co_await up->request(call, std::move(list));
+        answered = r.ok();
+        if (!r.ok()) error = r.error();
+      },
+      asio::detached);
+  io.run();
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(answered);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->reason, "upstream.connect_timeout") << error->message;
+  EXPECT_LT(took, 5s) << "the connect timeout, not the call's 10 s, decided";
 }
 
 TEST(HttpUpstream, ReferenceServerBesideAStdioChild) {

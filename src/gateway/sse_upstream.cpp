@@ -159,8 +159,9 @@ class SseUpstream final : public Upstream, public std::enable_shared_from_this<S
     tcp::resolver resolver(ex_);
     auto [rec, results] = co_await resolver.async_resolve(url_.host, url_.port, kTuple);
     if (rec) co_return fail(Errc::unavailable, "cannot resolve: " + rec.message(), "upstream.io");
-    stream->expires_after(kConnectTimeout);
+    stream->expires_after(spec_.connect_timeout);
     auto [cec, ep] = co_await stream->async_connect(results, kTuple);
+    stream->expires_after(kConnectTimeout);  // the stream's answer head
     if (cec) co_return fail(Errc::unavailable, "unreachable: " + cec.message(), "upstream.io");
     http::request<http::empty_body> req{http::verb::get, url_.target, 11};
     req.set(http::field::host, url_.host_header);
@@ -268,9 +269,10 @@ class SseUpstream final : public Upstream, public std::enable_shared_from_this<S
     tcp::resolver resolver(ex_);
     auto [rec, results] = co_await resolver.async_resolve(url_.host, url_.port, kTuple);
     if (rec) co_return fail(Errc::unavailable, "target " + target_ + " cannot be resolved", "upstream.io");
-    s.expires_after(call.timeout);
+    s.expires_after(std::min(spec_.connect_timeout, call.timeout));
     auto [cec, ep] = co_await s.async_connect(results, kTuple);
     if (cec) co_return fail(Errc::unavailable, "target " + target_ + " is unreachable", "upstream.io");
+    s.expires_after(call.timeout);
     http::request<http::string_body> req{http::verb::post, endpoint_, 11};
     req.set(http::field::host, url_.host_header);
     req.set(http::field::content_type, "application/json");
