@@ -66,8 +66,10 @@ std::optional<Routed> unwrap_uri(std::string_view wrapped, std::span<const std::
   return split_known(wrapped, '+', targets);
 }
 
-boost::json::value wrap_request_id(std::string_view target, const boost::json::value& id) {
+boost::json::value wrap_request_id(std::string_view target, const boost::json::value& id, unsigned loop) {
   std::string s(target);
+  s += ':';
+  s += std::to_string(loop);
   s += ':';
   s += boost::json::serialize(id);
   return boost::json::value(s);
@@ -78,10 +80,17 @@ std::optional<RoutedId> unwrap_request_id(const boost::json::value& id) {
   std::string_view s = id.get_string();
   auto pos = s.find(':');
   if (pos == std::string_view::npos || !valid_target_name(s.substr(0, pos))) return std::nullopt;
+  auto loop_end = s.find(':', pos + 1);
+  if (loop_end == std::string_view::npos || loop_end == pos + 1 || loop_end - pos - 1 > 4) return std::nullopt;
+  unsigned loop = 0;
+  for (char c : s.substr(pos + 1, loop_end - pos - 1)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    loop = loop * 10 + static_cast<unsigned>(c - '0');
+  }
   boost::system::error_code ec;
-  auto inner = boost::json::parse(s.substr(pos + 1), ec);
+  auto inner = boost::json::parse(s.substr(loop_end + 1), ec);
   if (ec || !(inner.is_string() || inner.is_int64() || inner.is_uint64())) return std::nullopt;
-  return RoutedId{std::string(s.substr(0, pos)), std::move(inner)};
+  return RoutedId{std::string(s.substr(0, pos)), std::move(inner), loop};
 }
 
 std::string wrap_event_id(std::string_view target, std::string_view upstream_id) {

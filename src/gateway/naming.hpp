@@ -42,10 +42,13 @@ std::optional<Routed> unwrap_uri(std::string_view wrapped, std::span<const std::
 // Ids of server->client requests (sampling, elicitation, roots) as the client sees them:
 // the string "<target>:<JSON of the upstream id>", so ids from different targets never
 // collide and the client's response finds its way back with the id's original type.
-boost::json::value wrap_request_id(std::string_view target, const boost::json::value& id);
+// `loop`: the event loop whose upstream sent the request. Stdio children and legacy SSE
+// connections are per loop, so the answer must go back through that loop's upstream.
+boost::json::value wrap_request_id(std::string_view target, const boost::json::value& id, unsigned loop = 0);
 struct RoutedId {
   std::string target;
   boost::json::value id;
+  unsigned loop = 0;
 };
 std::optional<RoutedId> unwrap_request_id(const boost::json::value& id);
 

@@ -247,7 +247,7 @@ void to_client(const RelayContext& ctx, std::string_view target, std::string_vie
                json::object& m) {
   auto* method = m.if_contains("method");
   if (method) {
-    if (auto* id = m.if_contains("id")) *id = wrap_request_id(target, *id);
+    if (auto* id = m.if_contains("id")) *id = wrap_request_id(target, *id, ctx.pools.loop_index(ctx.exchange.executor()));
     if (ctx.prefix && method->is_string() && method->get_string() == "notifications/resources/updated")
       if (auto* p = params_of(m)) wrap_uri_field(*p, "uri", target);
     return;
@@ -786,6 +786,34 @@ asio::awaitable<void> relay_request(RelayContext& ctx, const SessionState& sessi
   co_await relay_to(ctx, **target, ts, std::move(message));
 }
 
+asio::awaitable<void> send_there(UpstreamPools& pools, asio::any_io_executor there, const TargetSpec& target,
+                                 UpstreamCall call, json::object message, std::shared_ptr<Status> out) {
+  auto up = pools.get(there, target);
+  if (!up) {
+    *out = fail(Errc::unavailable, "target " + target.name + " unavailable");
+    co_return;
+  }
+  *out = co_await up->send(std::move(call), std::move(message));
+}
+
+// Sends `message` through the upstream of loop `loop` (the one whose upstream sent the
+// request this answers): stdio children and legacy SSE connections are per loop, and an
+// upstream is only ever touched from its own loop.
+asio::awaitable<Status> send_on_loop(UpstreamPools& pools, unsigned loop, asio::any_io_executor here,
+                                     const TargetSpec& target, UpstreamCall call, json::object message) {
+  auto there = pools.loop_executor(loop);
+  if (!there || pools.loop_index(here) == loop) {
+    auto up = pools.get(here, target);
+    if (!up) co_return fail(Errc::unavailable, "target " + target.name + " unavailable");
+    co_return co_await up->send(std::move(call), std::move(message));
+  }
+  // A coroutine function, not a capturing lambda: its parameters live in its own frame.
+  auto status = std::make_shared<Status>();
+  co_await asio::co_spawn(*there, send_there(pools, *there, target, std::move(call), std::move(message), status),
+                          asio::use_awaitable);
+  co_return *status;
+}
+
 asio::awaitable<void> relay_client_message(RelayContext& ctx, const SessionState& session, json::object message) {
   auto accepted = [&]() -> asio::awaitable<void> {
     net::Response res{http::status::accepted, 11};
@@ -804,12 +832,10 @@ asio::awaitable<void> relay_client_message(RelayContext& ctx, const SessionState
       co_return;
     }
     message["id"] = routed->id;
-    if (auto up = ctx.pools.get(ctx.exchange.executor(), *t)) {
-      auto call = co_await make_call(ctx, *t, ts);
-      Status st = call.ok() ? Status{} : Status(call.propagate());
-      if (call.ok()) st = co_await up->send(std::move(*call), std::move(message));
-      if (!st.ok()) log::warn("relay.response_not_delivered", {{"target", t->name}, {"reason", log_reason(st.error())}});
-    }
+    auto call = co_await make_call(ctx, *t, ts);
+    Status st = call.ok() ? Status{} : Status(call.propagate());
+    if (call.ok()) st = co_await send_on_loop(ctx.pools, routed->loop, ctx.exchange.executor(), *t, std::move(*call), std::move(message));
+    if (!st.ok()) log::warn("relay.response_not_delivered", {{"target", t->name}, {"reason", log_reason(st.error())}});
     co_await accepted();
     co_return;
   }

@@ -37,6 +37,21 @@ TEST(SseParser, NoDataNoEventAndUnterminatedEventIsHeld) {
   EXPECT_EQ(out[0].data, "partial");
 }
 
+TEST(SseParser, RetryAndPrimingEvents) {
+  SseParser p;
+  std::vector<SseEvent> out;
+  EXPECT_TRUE(p.feed("retry: 1500\n\nid: s1_0\ndata: \n\n", out));
+  EXPECT_EQ(p.retry_ms(), 1500u);
+  ASSERT_EQ(out.size(), 1u) << "a priming event (id, empty data) is an event";
+  EXPECT_EQ(out[0].id, "s1_0");
+  EXPECT_EQ(out[0].data, "");
+  for (std::string_view bad : {"retry: -1\n", "retry: 1.5\n", "retry: x\n", "retry:\n", "retry: 99999999999\n"}) {
+    SseParser q;
+    EXPECT_TRUE(q.feed(bad, out));
+    EXPECT_EQ(q.retry_ms(), 0u) << bad;
+  }
+}
+
 TEST(SseParser, OversizedEventIsRefused) {
   SseParser p(16);
   std::vector<SseEvent> out;

@@ -46,9 +46,19 @@ UpstreamPools::Pool& UpstreamPools::pool_for(const asio::any_io_executor& ex) {
   if (!p) {
     p = std::make_unique<Pool>();
     p->executor = ex;
+    p->index = static_cast<unsigned>(by_index_.size());
+    by_index_.push_back(p.get());
   }
   tls_cache = {this, ctx, p.get()};
   return *p;
+}
+
+unsigned UpstreamPools::loop_index(const asio::any_io_executor& ex) { return pool_for(ex).index; }
+
+std::optional<asio::any_io_executor> UpstreamPools::loop_executor(unsigned index) {
+  std::lock_guard lock(mu_);
+  if (index >= by_index_.size()) return std::nullopt;
+  return by_index_[index]->executor;
 }
 
 std::shared_ptr<Upstream> UpstreamPools::get(const asio::any_io_executor& ex, const TargetSpec& target) {
@@ -91,6 +101,7 @@ void UpstreamPools::stop_all(std::chrono::milliseconds grace) {
   for (auto* c : children) c->reap_blocking(deadline);
   if (!children.empty()) log::info("gateway.upstreams_stopped", {{"children", children.size()}});
   pools_.clear();
+  by_index_.clear();
   tls_cache = {};
 }
 

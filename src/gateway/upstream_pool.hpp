@@ -11,7 +11,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "gateway/gateway_config.hpp"
 #include "gateway/upstream.hpp"
@@ -30,6 +32,12 @@ class UpstreamPools {
   // nullptr when the transport is not available in this build.
   std::shared_ptr<Upstream> get(const asio::any_io_executor& ex, const TargetSpec& target);
 
+  // A small number naming the calling thread's loop, and the executor of a loop by that
+  // number (nullopt: no such loop): an answer to a server request goes back to the loop
+  // whose upstream asked.
+  unsigned loop_index(const asio::any_io_executor& ex);
+  std::optional<asio::any_io_executor> loop_executor(unsigned index);
+
   // Stops every stdio child of every loop (SIGTERM, then SIGKILL after `grace`) and drops
   // all upstreams. Call with the event loops stopped, before they are destroyed.
   void stop_all(std::chrono::milliseconds grace);
@@ -41,6 +49,7 @@ class UpstreamPools {
  private:
   struct Pool {
     asio::any_io_executor executor;
+    unsigned index = 0;
     std::map<std::string, std::shared_ptr<Upstream>> upstreams;
   };
   Pool& pool_for(const asio::any_io_executor& ex);
@@ -49,6 +58,7 @@ class UpstreamPools {
   std::atomic<bool> stopping_{false};  // no new upstreams once shutdown began
   std::mutex mu_;  // guards pools_ (creation of a loop's pool only, never per request)
   std::map<const void*, std::unique_ptr<Pool>> pools_;
+  std::vector<Pool*> by_index_;  // guarded by mu_
 };
 
 }  // namespace gatehouse::gateway
