@@ -6,10 +6,15 @@
 
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <set>
 #include <sstream>
 
 #include "authz/compiled_policy.hpp"
+#include "auth/crypto_util.hpp"
 #include "authz/decision_audit.hpp"
+#include "authz/fga_decision_cache.hpp"
+#include "authz/remote_fga.hpp"
 #include "authz/rule_input.hpp"
 #include "authz/rules_stage.hpp"
 #include "cel/time.hpp"
@@ -18,6 +23,7 @@
 #include "fga/dsl_parser.hpp"
 #include "fga/engine.hpp"
 #include "fga/memory_store.hpp"
+#include "fga/model_json.hpp"
 #ifdef GATEHOUSE_HAVE_POSTGRES
 #include "fga/postgres_store.hpp"
 #endif
@@ -82,18 +88,61 @@ class Template {
   std::vector<std::pair<std::string, std::optional<cel::Program>>> parts_;
 };
 
+// What the cache key and the contextual tuples need to know about the model.
+struct ModelInfo {
+  bool roles_as_tuples = false, groups_as_tuples = false;
+  std::set<std::string> condition_params;  // the only context keys that can change an answer
+};
+
 struct RouteFga {
   std::string route;
   config::PolicySpec::Hidden hidden = config::PolicySpec::Hidden::unknown;
   std::shared_ptr<fga::TupleStore> store;
-  std::unique_ptr<fga::Engine> engine;  // refers to *store
+  std::unique_ptr<fga::Engine> engine;  // embedded; refers to *store
+  std::unique_ptr<RemoteFga> remote;    // or remote
   Template user, relation, object;
-  bool roles_as_tuples = false, groups_as_tuples = false;
+  std::unique_ptr<FgaDecisionCache> cache;
+  // Embedded: set when built. Remote: read from the server on first use (and retried until it
+  // answers), then kept for this snapshot.
+  std::unique_ptr<std::mutex> info_mutex = std::make_unique<std::mutex>();
+  std::shared_ptr<const ModelInfo> info;
 };
+
+bool has_member_relation(const fga::Model& m, std::string_view type) {
+  const auto* t = m.find_type(type);
+  return t && t->find("member");
+}
+
+std::shared_ptr<const ModelInfo> model_info(const fga::Model& m) {
+  auto info = std::make_shared<ModelInfo>();
+  info->roles_as_tuples = has_member_relation(m, "role");
+  info->groups_as_tuples = has_member_relation(m, "group");
+  for (const auto& c : m.conditions)
+    for (const auto& p : c.params) info->condition_params.insert(p.name);
+  return info;
+}
 
 bool is_named_call(std::string_view m) {
   return m == "tools/call" || m == "prompts/get" || m == "resources/read" || m == "resources/subscribe" ||
          m == "resources/unsubscribe";
+}
+
+// A check ready to ask, with its cache key: user, relation, object, the contextual tuples and
+// a digest of the context values the model's conditions can see.
+struct Prepared {
+  fga::CheckRequest check;
+  std::string tuple;  // "user relation object"
+  std::string key;
+};
+
+std::string hex(std::string_view raw) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
 }
 
 class FgaStage final : public gateway::PolicyStage {
@@ -103,77 +152,181 @@ class FgaStage final : public gateway::PolicyStage {
 
   std::string_view name() const override { return "fga"; }
 
+  FgaCacheStats cache_stats() const {
+    FgaCacheStats sum;
+    for (const auto& [path, r] : routes_) {
+      auto s = r.cache->stats();
+      sum.hits += s.hits;
+      sum.misses += s.misses;
+      sum.entries += s.entries;
+    }
+    return sum;
+  }
+
   boost::asio::awaitable<gateway::Decision> apply(gateway::PolicyRequest& request) override {
     auto it = routes_.find(request.route_path);
     if (it == routes_.end() || !is_named_call(request.method)) co_return gateway::Decision::proceed_with();
+    RouteFga& r = it->second;
     const json::object doc = rule_document(request, identity_of(request));
-    auto outcome = decide(it->second, request, doc);
+    Outcome outcome;
+    auto info = co_await model_info_of(r);
+    if (!info) {
+      outcome.reason = info.error().reason;
+    } else if (auto prepared = prepare(r, **info, request, doc); !prepared) {
+      outcome.reason = prepared.error().reason;
+    } else {
+      outcome.tuple = prepared->tuple;
+      std::vector<Prepared> one;
+      one.push_back(std::move(*prepared));
+      auto answers = co_await decide(r, one);
+      if (!answers[0]) outcome.reason = answers[0].error().reason;
+      else outcome.allowed = *answers[0];
+      if (answers[0] && !outcome.allowed) outcome.reason = "fga.no_relation";
+    }
     request.decision = outcome.allowed ? "allow" : "deny";
     request.decision_rule = "fga:" + outcome.tuple;
     request.decision_reason = outcome.reason;
     write_audit(request, outcome);
     if (outcome.allowed) co_return gateway::Decision::proceed_with();
-    co_return gateway::Decision::respond_now(denial_response(request, it->second.hidden));
+    co_return gateway::Decision::respond_now(denial_response(request, r.hidden));
   }
 
   boost::asio::awaitable<void> filter_list(const gateway::PolicyRequest& request, gateway::ListKind kind,
                                            std::vector<gateway::ListedItem>& items) override {
     auto it = routes_.find(request.route_path);
     if (it == routes_.end()) co_return;
+    RouteFga& r = it->second;
+    auto info = co_await model_info_of(r);
+    if (!info) {
+      for (auto& item : items) item.keep = false;  // fail closed: nothing is shown
+      co_return;
+    }
     json::object doc = rule_document(request, identity_of(request));
     auto& mcp = doc["mcp"].as_object();
     mcp["method"] = kind == gateway::ListKind::tools ? "tools/call" : kind == gateway::ListKind::prompts ? "prompts/get" : "resources/read";
     const char* field = kind == gateway::ListKind::tools ? "tool" : kind == gateway::ListKind::prompts ? "prompt" : "resource";
-    for (auto& item : items) {
+    std::vector<Prepared> checks;
+    std::vector<std::size_t> index;  // items[index[i]] <- checks[i]
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      auto& item = items[i];
       if (!item.keep) continue;
       mcp["target"] = item.target;
       mcp[field] = item.name;
       mcp["name"] = item.name;
-      item.keep = decide(it->second, request, doc).allowed;
+      auto prepared = prepare(r, **info, request, doc);
+      if (!prepared) {
+        item.keep = false;
+        continue;
+      }
+      checks.push_back(std::move(*prepared));
+      index.push_back(i);
     }
+    auto answers = co_await decide(r, checks);
+    for (std::size_t i = 0; i < index.size(); ++i) items[index[i]].keep = answers[i] && *answers[i];
   }
 
  private:
   struct Outcome {
     bool allowed = false;
     std::string tuple;   // "user relation object" as checked
-    std::string reason;  // fga.no_relation, fga.error, fga.template
+    std::string reason;  // fga.no_relation, fga.error, fga.template, fga.remote_failed
   };
 
-  static Outcome decide(const RouteFga& r, const gateway::PolicyRequest& request, const json::object& doc) {
+  static boost::asio::awaitable<Result<std::shared_ptr<const ModelInfo>>> model_info_of(RouteFga& r) {
+    {
+      std::lock_guard lock(*r.info_mutex);
+      if (r.info) co_return r.info;
+    }
+    auto text = co_await r.remote->model();
+    if (!text) {
+      log::warn("fga.remote_failed", {{"route", r.route}, {"url", r.remote->url()}, {"error", text.error().message}});
+      co_return fail(text.error());
+    }
+    auto model = fga::model_from_json(*text);
+    if (!model) {
+      log::warn("fga.remote_failed", {{"route", r.route}, {"url", r.remote->url()}, {"error", model.error().message}});
+      co_return fail(Errc::unavailable, "remote fga model: " + model.error().message, "fga.remote_failed");
+    }
+    auto info = model_info(*model);
+    std::lock_guard lock(*r.info_mutex);
+    r.info = info;
+    co_return info;
+  }
+
+  static Result<Prepared> prepare(const RouteFga& r, const ModelInfo& info, const gateway::PolicyRequest& request,
+                                  const json::object& doc) {
     cel::Activation act;
     bind(act, doc);
     auto user = r.user.render(act);
     auto relation = r.relation.render(act);
     auto object = r.object.render(act);
-    if (!user || !relation || !object) return {false, "", "fga.template"};
-    Outcome out;
-    out.tuple = *user + " " + *relation + " " + *object;
-    fga::CheckRequest check{fga::TupleKey{*object, *relation, *user}, {}};
+    if (!user || !relation || !object) return fail(Errc::forbidden, "template", "fga.template");
+    Prepared p;
+    p.tuple = *user + " " + *relation + " " + *object;
+    p.check = fga::CheckRequest{fga::TupleKey{*object, *relation, *user}, {}};
+    p.key = *user + '\n' + *relation + '\n' + *object + '\n';
     const auth::Identity* id = identity_of(request);
     if (id) {
-      if (r.roles_as_tuples)
-        for (const auto& role : id->roles) check.query.contextual_tuples.push_back({fga::TupleKey{"role:" + role, "member", *user}, {}, {}});
-      if (r.groups_as_tuples)
-        for (const auto& g : id->groups) check.query.contextual_tuples.push_back({fga::TupleKey{"group:" + g, "member", *user}, {}, {}});
+      if (info.roles_as_tuples)
+        for (const auto& role : id->roles) {
+          p.check.query.contextual_tuples.push_back({fga::TupleKey{"role:" + role, "member", *user}, {}, {}});
+          p.key += "role:" + role + '\n';
+        }
+      if (info.groups_as_tuples)
+        for (const auto& g : id->groups) {
+          p.check.query.contextual_tuples.push_back({fga::TupleKey{"group:" + g, "member", *user}, {}, {}});
+          p.key += "group:" + g + '\n';
+        }
     }
     const auto& mcp = doc.at("mcp").as_object();
-    check.query.context["now"] = cel::format_timestamp(cel::Timestamp{std::chrono::duration_cast<std::chrono::seconds>(
-                                                                          std::chrono::system_clock::now().time_since_epoch()).count(), 0});
-    check.query.context["source_ip"] = request.source.address().to_string();
-    check.query.context["args"] = mcp.at("args");
-    check.query.context["method"] = mcp.at("method");
-    check.query.context["target"] = mcp.at("target");
-    check.query.context["name"] = mcp.at("name");
-    auto result = r.engine->check(check);
-    if (!result) {
-      log::warn("fga.check_failed", {{"route", r.route}, {"tuple", out.tuple}, {"error", result.error().message}});
-      out.reason = "fga.error";
-      return out;
+    auto& ctx = p.check.query.context;
+    ctx["now"] = cel::format_timestamp(cel::Timestamp{std::chrono::duration_cast<std::chrono::seconds>(
+                                                          std::chrono::system_clock::now().time_since_epoch()).count(), 0});
+    ctx["source_ip"] = request.source.address().to_string();
+    ctx["args"] = mcp.at("args");
+    ctx["method"] = mcp.at("method");
+    ctx["target"] = mcp.at("target");
+    ctx["name"] = mcp.at("name");
+    // Only what a condition can read goes into the key (in the model's parameter order), so
+    // an unconditional model caches across calls while `now` or `args` in a condition key
+    // the answer to their values.
+    json::object relevant;
+    for (const auto& name : info.condition_params)
+      if (auto* v = ctx.if_contains(name)) relevant[name] = *v;
+    if (!relevant.empty()) p.key += hex(auth::sha256(json::serialize(relevant)));
+    return p;
+  }
+
+  // Answers from the cache, then one call (a batch for lists) for the rest. Errors are not cached.
+  static boost::asio::awaitable<std::vector<Result<bool>>> decide(const RouteFga& r, std::vector<Prepared>& checks) {
+    std::vector<Result<bool>> out(checks.size(), Result<bool>(false));
+    std::vector<std::size_t> missing;
+    std::vector<fga::CheckRequest> asks;
+    for (std::size_t i = 0; i < checks.size(); ++i) {
+      if (auto hit = r.cache->get(checks[i].key)) {
+        out[i] = *hit;
+        continue;
+      }
+      missing.push_back(i);
+      asks.push_back(checks[i].check);
     }
-    out.allowed = *result;
-    if (!out.allowed) out.reason = "fga.no_relation";
-    return out;
+    if (missing.empty()) co_return out;
+    std::vector<Result<bool>> answers;
+    if (r.remote) answers = co_await r.remote->check(std::move(asks));
+    else answers = r.engine->batch_check(asks);
+    for (std::size_t j = 0; j < missing.size(); ++j) {
+      const std::size_t i = missing[j];
+      if (answers[j]) {
+        r.cache->put(checks[i].key, *answers[j]);
+        out[i] = *answers[j];
+        continue;
+      }
+      const bool remote = static_cast<bool>(r.remote);
+      log::warn(remote ? "fga.remote_failed" : "fga.check_failed",
+                {{"route", r.route}, {"tuple", checks[i].tuple}, {"error", answers[j].error().message}});
+      out[i] = fail(answers[j].error().code, answers[j].error().message, remote ? "fga.remote_failed" : "fga.error");
+    }
+    co_return out;
   }
 
   void write_audit(const gateway::PolicyRequest& r, const Outcome& o) {
@@ -192,22 +345,24 @@ Result<std::string> read_file(const std::string& path) {
   return s.str();
 }
 
-bool has_member_relation(const fga::Model& m, std::string_view type) {
-  const auto* t = m.find_type(type);
-  return t && t->find("member");
-}
-
 Result<RouteFga> build_route(const config::Route& route, std::size_t index) {
   const auto& spec = *route.fga;
   const std::string where = "routes[" + std::to_string(index) + "].fga";
   RouteFga r;
   r.route = route.name;
   if (route.policy) r.hidden = route.policy->hidden;
+  r.cache = std::make_unique<FgaDecisionCache>(spec.cache.ttl, spec.cache.max_entries);
+  GH_TRY(r.user, Template::compile(spec.check.user, where + ".check.user"));
+  GH_TRY(r.relation, Template::compile(spec.check.relation, where + ".check.relation"));
+  GH_TRY(r.object, Template::compile(spec.check.object, where + ".check.object"));
+  if (spec.remote) {
+    r.remote = std::make_unique<RemoteFga>(*spec.remote);
+    return r;
+  }
   GH_TRY(auto dsl, read_file(spec.model_file));
   auto model = fga::load_dsl(dsl);
   if (!model) return fail(Errc::invalid_config, spec.model_file + ": " + model.error().message, "fga.model");
-  r.roles_as_tuples = has_member_relation(*model, "role");
-  r.groups_as_tuples = has_member_relation(*model, "group");
+  r.info = model_info(*model);
 
   switch (spec.store.kind) {
     case config::FgaStore::Kind::memory: r.store = std::make_shared<fga::MemoryStore>(); break;
@@ -247,15 +402,17 @@ Result<RouteFga> build_route(const config::Route& route, std::size_t index) {
         return fail(Errc::invalid_config, spec.tuples_file + ": " + st.error().message, "fga.tuples");
     }
   }
-  GH_TRY(r.user, Template::compile(spec.check.user, where + ".check.user"));
-  GH_TRY(r.relation, Template::compile(spec.check.relation, where + ".check.relation"));
-  GH_TRY(r.object, Template::compile(spec.check.object, where + ".check.object"));
   r.engine = std::make_unique<fga::Engine>(std::make_shared<const fga::Model>(std::move(*model)), *r.store,
                                            fga::cel_conditions());
   return r;
 }
 
 }  // namespace
+
+std::optional<FgaCacheStats> fga_cache_stats(const gateway::PolicyStage& stage) {
+  if (const auto* fga = dynamic_cast<const FgaStage*>(&stage)) return fga->cache_stats();
+  return std::nullopt;
+}
 
 Result<std::unique_ptr<gateway::PolicyStage>> make_fga_stage(const config::Config& config,
                                                               std::shared_ptr<observe::AuditLog> audit) {

@@ -8,11 +8,16 @@
 //   - the context conditions see: now (timestamp), source_ip (ipaddress), args (the tool's
 //     arguments), method, target and name of the MCP call.
 // Named calls (tools/call, prompts/get, resources/*) are checked; lists are filtered by
-// the same check per item. An engine error or a template that cannot render denies.
+// the same check per item (one batch). An engine error or a template that cannot render denies.
+// Instead of the embedded engine a route may ask a remote OpenFGA (remote_fga.hpp); any
+// failure there denies too (reason fga.remote_failed). Decisions are cached per snapshot
+// (fga_decision_cache.hpp): a reload builds a new stage with empty caches.
 #pragma once
 
 #include <memory>
+#include <optional>
 
+#include "authz/fga_decision_cache.hpp"
 #include "config/types.hpp"
 #include "core/result.hpp"
 #include "gateway/policy_chain.hpp"
@@ -24,5 +29,9 @@ namespace gatehouse::authz {
 // here (errors name file:line:col); the SQLite store persists across reloads.
 Result<std::unique_ptr<gateway::PolicyStage>> make_fga_stage(const config::Config& config,
                                                               std::shared_ptr<observe::AuditLog> audit);
+
+// Decision-cache counters summed over the stage's routes; nullopt for a stage that is not
+// the fga stage (for the metrics wiring).
+std::optional<FgaCacheStats> fga_cache_stats(const gateway::PolicyStage& stage);
 
 }  // namespace gatehouse::authz

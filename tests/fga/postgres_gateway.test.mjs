@@ -54,6 +54,7 @@ routes:
       model_file: ${path.join(dir, 'tools.fga')}
       tuples_file: ${path.join(dir, 'tuples.yaml')}
       store: { kind: postgres, dsn: "${dsn}" }
+      cache: { ttl: 0s }   # this test watches the database change under the gateway
       check: { user: 'user:{identity.subject}', relation: caller, object: 'tool:{mcp.target}/{mcp.tool}' }
   - name: plain
     listener: main
@@ -110,7 +111,7 @@ test('postgres tuple store: allow, deny, tuples in the database, fail closed whe
   assert.match(JSON.stringify((await echo(alice2, 'second gateway')).content), /second gateway/);
   assert.equal(pg.psql('SELECT count(*) FROM fga_tuples').trim(), '3');
 
-  // A tuple written into the database by someone else is seen on the next check: no cache.
+  // A tuple written into the database by someone else is seen on the next check (cache off).
   pg.psql("INSERT INTO fga_tuples VALUES ('guarded', 'tool', 'tool:echo/echo', 'caller', 'user:eve', false, '', '')");
   assert.match(JSON.stringify((await echo(eve, 'now allowed')).content), /now allowed/);
 
