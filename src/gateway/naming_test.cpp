@@ -76,6 +76,12 @@ TEST(Naming, RequestIdKeepsTypeAndTarget) {
   }
   EXPECT_NE(wrap_request_id("a", 1), wrap_request_id("b", 1));
   EXPECT_NE(wrap_request_id("a", 1), wrap_request_id("a", "1"));
+  auto on_loop = unwrap_request_id(wrap_request_id("time", 7, 3));
+  ASSERT_TRUE(on_loop);
+  EXPECT_EQ(on_loop->loop, 3u);
+  EXPECT_EQ(on_loop->id, 7);
+  for (const char* bad : {"time:7", "time::7", "time:x:7", "time:12345:7", "time:1:", "9x:1:7", "time:1:[1]"})
+    EXPECT_FALSE(unwrap_request_id(boost::json::value(bad))) << bad;
 }
 
 TEST(Naming, RequestIdRejectsForeignIds) {
