@@ -110,7 +110,8 @@ gateway::RequestObserver request_observer(std::shared_ptr<observe::Telemetry> te
       if (!r.decision.empty()) m.authz->with({r.decision_rule.empty() ? "rules" : r.decision_rule, r.decision}).inc();
       if (r.rate_limited) m.ratelimit_hits->with({r.decision_rule}).inc();
     }
-    if (!r.authn_outcome.empty()) m.authn->with({r.route, r.authn_outcome}).inc();
+    if (!r.authn_outcome.empty())
+      m.authn->with({r.authn_provider.empty() ? "none" : r.authn_provider, r.authn_outcome}).inc();
     if (auto* log = telemetry->access_log()) {
       auto record = access_record(r, r.request);
       record.trace_id = std::move(trace_id);

@@ -289,6 +289,7 @@ asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_pt
     record->tool = !preq.tool.empty() ? preq.tool : !preq.prompt.empty() ? preq.prompt : preq.resource_uri;
     record->principal = preq.principal;
     record->authn_outcome = preq.authn_outcome;
+    record->authn_provider = preq.authn_provider;
     record->decision = preq.decision;
     record->decision_rule = preq.decision_rule;
     record->decision_reason = preq.decision_reason;

@@ -54,6 +54,7 @@ struct PolicyRequest {
   // instead of the upstream sets decision "deny" (or "limited") and the rule; when it does
   // not, the chain records "deny" and the stage's name.
   std::string authn_outcome;  // ok / missing / invalid / insufficient_scope
+  std::string authn_provider;  // jwt / introspection / api_key, or none (no credential)
   std::string decision;       // allow / deny / limited
   std::string decision_rule;
   std::string decision_reason;

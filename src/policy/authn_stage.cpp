@@ -12,6 +12,15 @@ std::string header_value(const net::Request& req, std::string_view name) {
   auto it = req.find(name);
   return it == req.end() ? std::string{} : std::string(it->value());
 }
+
+// The metric's provider label for a refusal, from the reason's prefix (jwt.expired,
+// apikey.unknown, introspection.inactive...); "none" when no credential was presented.
+std::string provider_of_reason(std::string_view reason) {
+  const auto kind = reason.substr(0, reason.find('.'));
+  if (kind == "jwt" || kind == "introspection") return std::string(kind);
+  if (kind == "apikey") return "api_key";
+  return "none";
+}
 }  // namespace
 
 const AuthnRoute* AuthnStage::route_for(std::string_view path) const {
@@ -35,6 +44,7 @@ boost::asio::awaitable<gateway::Decision> AuthnStage::apply(gateway::PolicyReque
     // RFC 6750 asks for.
     log::info("authn.rejected", {{"route", request.route_path}, {"status", c.status}, {"reason", c.reason}});
     request.authn_outcome = c.status == 403 ? "insufficient_scope" : (request.http.count("Authorization") || request.http.count("X-API-Key")) ? "invalid" : "missing";
+    request.authn_provider = provider_of_reason(c.reason);
     request.decision = "deny";
     request.decision_rule = "authn";
     request.decision_reason = c.reason;
@@ -46,6 +56,7 @@ boost::asio::awaitable<gateway::Decision> AuthnStage::apply(gateway::PolicyReque
   request.principal = result.identity->principal_key();
   request.identity = result.identity;
   request.authn_outcome = "ok";
+  request.authn_provider = result.identity->method;
   co_return gateway::Decision::proceed_with();
 }
 

@@ -92,8 +92,16 @@ test('roles decide which tools a caller sees and may call', async (t) => {
   // Access log and metrics carry the decision.
   const lines = gw.logs().filter((l) => l.mcp_method === 'tools/call' && l.decision === 'deny');
   assert.ok(lines.length >= 1);
+  // A request without a key: counted as authentication missing, under no provider.
+  const anonymous = await fetch(gw.url(), { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+  assert.equal(anonymous.status, 401);
   const metrics = await (await fetch(gw.adminUrl('/metrics'))).text();
   assert.match(metrics, /gatehouse_authz_total\{policy="rules",decision="deny"\} [1-9]/);
+  // Authentication outcomes are labelled by the method that decided, not by the route.
+  assert.match(metrics, /gatehouse_authn_total\{provider="api_key",outcome="ok"\} [1-9]/);
+  assert.match(metrics, /gatehouse_authn_total\{provider="none",outcome="missing"\} 1\b/);
+  assert.doesNotMatch(metrics, /gatehouse_authn_total\{provider="tools"/);
 });
 
 test('rules change without a restart; a rule that does not compile is refused', async (t) => {
