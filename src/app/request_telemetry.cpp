@@ -39,7 +39,7 @@ observe::AccessRecord access_record(const gateway::RequestRecord& r, const net::
   a.target = r.target;
   a.tool = r.tool;
   a.session = r.session;
-  a.principal = r.principal;
+  a.principal = r.subject;  // who called, readable; the session-binding key is a digest
   a.decision = r.rate_limited ? "limited" : r.decision;
   a.rule = r.decision_rule;
   a.error = r.decision_reason;

@@ -288,6 +288,7 @@ asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_pt
     record->target = preq.target;
     record->tool = !preq.tool.empty() ? preq.tool : !preq.prompt.empty() ? preq.prompt : preq.resource_uri;
     record->principal = preq.principal;
+    record->subject = preq.subject;
     record->authn_outcome = preq.authn_outcome;
     record->authn_provider = preq.authn_provider;
     record->decision = preq.decision;

@@ -50,6 +50,7 @@ struct PolicyRequest {
   // session is bound to (a session presented by another principal is unknown: 404).
   std::shared_ptr<const void> identity;
   std::string principal;
+  std::string subject;  // the identity's subject, as logs show it (the principal key is a digest)
   // What the stages decided, for the access log, metrics and audit. A stage that answers
   // instead of the upstream sets decision "deny" (or "limited") and the rule; when it does
   // not, the chain records "deny" and the stage's name.

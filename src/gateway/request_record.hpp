@@ -44,6 +44,7 @@ struct RequestRecord {
   std::string principal;      // stable principal key ("" when anonymous)
   std::string session;        // raw session id (request header, or the one issued): log a tag only
   std::string authn_outcome;  // ok / missing / invalid / insufficient_scope ("" when no authn)
+  std::string subject;        // authenticated subject ("" when anonymous)
   std::string authn_provider;  // jwt / introspection / api_key / none
   std::string decision;       // allow / deny / limited ("" when no policy decided)
   std::string decision_rule;  // the rule or stage that decided

@@ -54,6 +54,7 @@ boost::asio::awaitable<gateway::Decision> AuthnStage::apply(gateway::PolicyReque
                                                             c.message, headers, request.http.version()));
   }
   request.principal = result.identity->principal_key();
+  request.subject = result.identity->subject;
   request.identity = result.identity;
   request.authn_outcome = "ok";
   request.authn_provider = result.identity->method;

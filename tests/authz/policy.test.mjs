@@ -92,6 +92,8 @@ test('roles decide which tools a caller sees and may call', async (t) => {
   // Access log and metrics carry the decision.
   const lines = gw.logs().filter((l) => l.mcp_method === 'tools/call' && l.decision === 'deny');
   assert.ok(lines.length >= 1);
+  // The access log names who called (the key's name), not the session-binding digest.
+  assert.deepEqual([...new Set(lines.map((l) => l.principal))].sort(), ['admin', 'user']);
   // A request without a key: counted as authentication missing, under no provider.
   const anonymous = await fetch(gw.url(), { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
