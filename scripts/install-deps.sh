@@ -13,6 +13,7 @@ packages=(
   libhiredis-dev redis-server
   postgresql libpq-dev   # PostgresStore (libpq) and the real server tests/fga starts on loopback
   openssl tzdata   # test certificates (tests/tls); IANA zones for CEL timestamps
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler   # SPIFFE Workload API client (src/spiffe)
   prometheus       # promtool and a real Prometheus scraping /metrics (tests/observe, tests/app)
   nodejs npm
 )

@@ -1,6 +1,7 @@
 #include "tls/context.hpp"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -63,7 +64,46 @@ bool name_matches(const std::string& pattern, std::string_view host) {
   return true;
 }
 
+Status load_certificate_pem(ssl::context& ctx, const CertificateFiles& files) {
+  SSL_CTX* native = ctx.native_handle();
+  BIO* bio = BIO_new_mem_buf(files.cert_pem.data(), static_cast<int>(files.cert_pem.size()));
+  X509* leaf = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  bool ok = leaf && SSL_CTX_use_certificate(native, leaf) == 1;
+  X509_free(leaf);
+  while (ok) {
+    X509* extra = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    if (!extra) break;
+    ok = SSL_CTX_add0_chain_cert(native, extra) == 1;  // takes ownership on success
+    if (!ok) X509_free(extra);
+  }
+  BIO_free(bio);
+  ERR_clear_error();  // the end of the PEM list is reported as an error
+  if (!ok) return config_error("cannot load the in-memory certificate chain");
+  bio = BIO_new_mem_buf(files.key_pem.data(), static_cast<int>(files.key_pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  ok = key && SSL_CTX_use_PrivateKey(native, key) == 1 && SSL_CTX_check_private_key(native) == 1;
+  EVP_PKEY_free(key);
+  if (!ok) return config_error("the in-memory private key cannot be read or does not match its certificate");
+  return {};
+}
+
+Status load_trust_pem(SSL_CTX* native, const std::string& pem) {
+  X509_STORE* store = SSL_CTX_get_cert_store(native);
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  int added = 0;
+  while (X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+    if (X509_STORE_add_cert(store, cert) == 1) ++added;
+    X509_free(cert);
+  }
+  BIO_free(bio);
+  ERR_clear_error();
+  if (added == 0) return config_error("the in-memory trust bundle holds no certificate");
+  return {};
+}
+
 Status load_certificate(ssl::context& ctx, const CertificateFiles& files) {
+  if (!files.cert_pem.empty()) return load_certificate_pem(ctx, files);
   SSL_CTX* native = ctx.native_handle();
   if (SSL_CTX_use_certificate_chain_file(native, files.cert.c_str()) != 1)
     return config_error("cannot load certificate " + files.cert + ": " + openssl_error());
@@ -86,9 +126,10 @@ std::vector<std::string> dns_names_of(ssl::context& ctx) {
 
 Result<std::shared_ptr<const ServerContext>> ServerContext::create(const ServerSettings& settings) {
   if (settings.certificates.empty()) return config_error("TLS needs at least one certificate");
-  if (settings.require_client_cert && settings.client_ca.empty())
+  const bool has_ca = !settings.client_ca.empty() || !settings.client_ca_pem.empty();
+  if (settings.require_client_cert && !has_ca)
     return config_error("require_client_cert needs client_ca (the trust bundle)");
-  if (!settings.trust_domains.empty() && settings.client_ca.empty())
+  if (!settings.trust_domains.empty() && !has_ca)
     return config_error("trust_domains needs client_ca (the trust bundle)");
 
   auto self = std::shared_ptr<ServerContext>(new ServerContext());
@@ -107,9 +148,12 @@ Result<std::shared_ptr<const ServerContext>> ServerContext::create(const ServerS
                     ssl::context::single_dh_use);
     SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
     if (auto s = load_certificate(ctx, files); !s) return s.propagate();
-    if (!settings.client_ca.empty()) {
-      if (SSL_CTX_load_verify_locations(native, settings.client_ca.c_str(), nullptr) != 1)
+    if (has_ca) {
+      if (!settings.client_ca_pem.empty()) {
+        if (auto s = load_trust_pem(native, settings.client_ca_pem); !s) return s.propagate();
+      } else if (SSL_CTX_load_verify_locations(native, settings.client_ca.c_str(), nullptr) != 1) {
         return config_error("cannot load client_ca " + settings.client_ca + ": " + openssl_error());
+      }
       int mode = SSL_VERIFY_PEER | (settings.require_client_cert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0);
       SSL_CTX_set_verify(native, mode, verify_client);
       SSL_CTX_set_ex_data(native, settings_index(), &self->settings_);

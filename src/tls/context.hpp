@@ -21,12 +21,17 @@ namespace ssl = boost::asio::ssl;
 struct CertificateFiles {
   std::string cert;  // PEM: leaf first, then intermediates
   std::string key;   // PEM private key
+  // In memory instead of files (an X.509-SVID from the SPIFFE Workload API): PEM text. When
+  // cert_pem is set, cert/key are not read.
+  std::string cert_pem;
+  std::string key_pem;
 };
 
 struct ServerSettings {
   // The first is the default; the others are chosen when SNI names one of their DNS SANs.
   std::vector<CertificateFiles> certificates;
   std::string client_ca;             // trust bundle for client certificates; empty: none asked
+  std::string client_ca_pem;         // the same in memory (Workload API bundles), PEM text
   bool require_client_cert = false;  // with client_ca: refuse handshakes without a certificate
   // Non-empty: a client certificate must carry a SPIFFE ID in one of these trust domains.
   std::vector<std::string> trust_domains;
