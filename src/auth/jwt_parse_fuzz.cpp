@@ -13,6 +13,7 @@
 #include "auth/test_keys.hpp"
 #include "auth/validator.hpp"
 #include "core/log.hpp"
+#include "tls/spiffe_id.hpp"
 
 namespace {
 
@@ -53,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)parse_jwks(input);
   (void)parse_introspection(input, setup.introspection, 1'800'000'000);
   (void)bearer_token(input);
-  (void)parse_spiffe_id(input);
+  (void)gatehouse::tls::parse_spiffe_id(input);
   static const PublicUrlPolicy policy{"", {"10.0.0.0/8"}};
   (void)public_resource_url(policy, RequestOrigin{"10.0.0.1", false, input, input, input, input}, "/mcp");
   return 0;

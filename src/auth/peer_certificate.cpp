@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "auth/crypto_util.hpp"
+#include "tls/spiffe_id.hpp"
 
 namespace gatehouse::auth {
 namespace {
@@ -24,39 +25,7 @@ std::string name_string(const X509_NAME* name) {
   return std::string(data, static_cast<std::size_t>(len));
 }
 
-bool td_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_'; }
-bool path_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
-}
-
 }  // namespace
-
-Result<SpiffeId> parse_spiffe_id(std::string_view uri) {
-  auto bad = [](const char* why) { return reject(std::string("invalid SPIFFE ID: ") + why, "mtls.bad_spiffe_id"); };
-  constexpr std::string_view kScheme = "spiffe://";
-  if (uri.size() > 2048) return bad("too long");
-  if (uri.substr(0, kScheme.size()) != kScheme) return bad("scheme must be spiffe://");
-  uri.remove_prefix(kScheme.size());
-  auto slash = uri.find('/');
-  std::string_view td = uri.substr(0, slash);
-  if (td.empty()) return bad("empty trust domain");
-  if (!std::all_of(td.begin(), td.end(), td_char)) return bad("trust domain characters");
-  SpiffeId id{std::string(td), {}};
-  if (slash == std::string_view::npos) return id;
-  std::string_view path = uri.substr(slash);
-  if (path.back() == '/') return bad("trailing slash");
-  std::size_t pos = 0;
-  while (pos < path.size()) {
-    auto next = path.find('/', pos + 1);
-    std::string_view seg = path.substr(pos + 1, (next == std::string_view::npos ? path.size() : next) - pos - 1);
-    if (seg.empty() || seg == "." || seg == "..") return bad("empty or dot segment");
-    if (!std::all_of(seg.begin(), seg.end(), path_char)) return bad("path characters");
-    if (next == std::string_view::npos) break;
-    pos = next;
-  }
-  id.path = std::string(path);
-  return id;
-}
 
 Result<Identity> identity_from_certificate(X509* cert, const MtlsConfig& config) {
   if (!cert) return reject("no client certificate", "mtls.no_certificate");
@@ -92,11 +61,13 @@ Result<Identity> identity_from_certificate(X509* cert, const MtlsConfig& config)
   if (any_spiffe) {
     // X.509-SVID: exactly one URI SAN.
     if (uris.size() != 1) return reject("an SVID carries exactly one URI SAN", "mtls.bad_spiffe_id");
-    GH_TRY(SpiffeId sid, parse_spiffe_id(uris.front()));
-    if (std::find(config.trust_domains.begin(), config.trust_domains.end(), sid.trust_domain) == config.trust_domains.end())
+    auto sid = tls::parse_spiffe_id(uris.front());
+    // The parser speaks for the TLS layer (bad_request); here a bad ID is a refused client.
+    if (!sid) return reject(sid.error().message, "mtls.bad_spiffe_id");
+    if (std::find(config.trust_domains.begin(), config.trust_domains.end(), sid->trust_domain) == config.trust_domains.end())
       return reject("SPIFFE trust domain not accepted", "mtls.untrusted_domain");
-    id.issuer = "spiffe://" + sid.trust_domain;
-    id.subject = sid.str();
+    id.issuer = "spiffe://" + sid->trust_domain;
+    id.subject = sid->str();
     id.claims["spiffe_id"] = id.subject;
   } else {
     if (!config.allow_non_spiffe) return reject("client certificate has no SPIFFE ID", "mtls.not_spiffe");

@@ -19,17 +19,7 @@ struct MtlsConfig {
   bool allow_non_spiffe = false;           // accept certificates without a SPIFFE ID
 };
 
-struct SpiffeId {
-  std::string trust_domain;
-  std::string path;  // "" or "/a/b"
-  std::string str() const { return "spiffe://" + trust_domain + path; }
-};
-
-// The SPIFFE ID grammar: lowercase trust domain of [a-z0-9.-_], path segments of
-// [A-Za-z0-9.-_] (no empty, "." or ".." segments, no trailing slash), no port, userinfo,
-// query or fragment, at most 2048 bytes. Errc::unauthenticated, reason mtls.bad_spiffe_id.
-Result<SpiffeId> parse_spiffe_id(std::string_view uri);
-
+// The SPIFFE ID is parsed by tls::parse_spiffe_id (the one parser of the code base).
 // method "mtls"; SPIFFE: issuer "spiffe://<td>", subject the SPIFFE ID; otherwise issuer
 // "x509:<issuer DN>", subject the subject DN. Claims: spiffe_id, subject_dn, issuer_dn,
 // sha256 (certificate fingerprint, hex), dns_names. Reasons: mtls.no_certificate,

@@ -5,6 +5,8 @@
 
 #include <memory>
 
+#include "tls/spiffe_id.hpp"
+
 namespace gatehouse::auth {
 namespace {
 
@@ -41,7 +43,9 @@ CertPtr make_cert(const std::string& san, const std::string& cn = "workload", bo
 
 const MtlsConfig kConfig{{"example.org"}, false};
 
+// The mTLS path relies on tls::parse_spiffe_id; these are the cases it must refuse here.
 TEST(SpiffeIdTest, Grammar) {
+  using tls::parse_spiffe_id;
   EXPECT_EQ(parse_spiffe_id("spiffe://example.org/ns/prod/sa/api")->path, "/ns/prod/sa/api");
   EXPECT_EQ(parse_spiffe_id("spiffe://example.org")->trust_domain, "example.org");
   for (const char* bad : {"https://example.org/x", "spiffe://", "spiffe:///x", "spiffe://Example.org/x",
