@@ -3,6 +3,12 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -13,6 +19,7 @@
 #include "fga/engine.hpp"
 #include "fga/memory_store.hpp"
 #include "fga/model_json.hpp"
+#include "fga/stable_id.hpp"
 #include "fga/validate.hpp"
 
 namespace gatehouse::fga {
@@ -110,19 +117,77 @@ class ApiState {
   };
   struct Store {
     std::string id, name, created_at, updated_at;
-    MemoryStore tuples;
+    std::shared_ptr<TupleStore> tuples = std::make_shared<MemoryStore>();
     std::vector<ModelEntry> models;  // oldest first; the latest is the default
     json::array changes;
+    bool fixed = false;  // defined by the gateway config
   };
 
+  explicit ApiState(ApiOptions o) : options(std::move(o)) {}
+
+  const ApiOptions options;
   std::mutex mu;
   std::map<std::string, std::unique_ptr<Store>> stores;
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> token_digest{};  // of the bearer token
+  bool has_token = false;
+
+  void set_fixed(std::vector<FixedStore> fixed) {
+    std::lock_guard lock(mu);
+    std::map<std::string, std::unique_ptr<Store>> old;
+    for (auto it = stores.begin(); it != stores.end();)
+      if (it->second->fixed) {
+        old.insert(stores.extract(it++));
+      } else {
+        ++it;
+      }
+    const std::string now = now_text();
+    for (auto& f : fixed) {
+      auto s = std::make_unique<Store>();
+      s->id = f.id;
+      s->name = f.name;
+      s->fixed = true;
+      s->tuples = std::move(f.tuples);
+      s->created_at = s->updated_at = now;
+      ModelEntry m{f.model_id, std::move(f.model), {}};
+      if (auto o = old.find(f.id); o != old.end()) {
+        s->created_at = o->second->created_at;
+        s->changes = std::move(o->second->changes);
+        if (!o->second->models.empty() && o->second->models.back().id == m.id)
+          m.assertions = std::move(o->second->models.back().assertions);
+      }
+      s->models.push_back(std::move(m));
+      stores[s->id] = std::move(s);
+    }
+  }
+
+  void set_token(const std::string& token) {
+    std::lock_guard lock(mu);
+    has_token = !token.empty();
+    SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), token_digest.data());
+  }
+
+  // Digests of equal length compared in constant time: neither the token nor its length leaks.
+  bool authorized(std::string_view authorization) {
+    std::lock_guard lock(mu);
+    if (!has_token) return true;
+    if (authorization.size() < 7 || !std::equal(authorization.begin(), authorization.begin() + 7, "bearer ",
+                                                [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
+      return false;
+    auto presented = authorization.substr(7);
+    std::array<unsigned char, SHA256_DIGEST_LENGTH> d{};
+    SHA256(reinterpret_cast<const unsigned char*>(presented.data()), presented.size(), d.data());
+    return CRYPTO_memcmp(d.data(), token_digest.data(), d.size()) == 0;
+  }
 
   Result<json::value> handle(http::verb verb, const std::vector<std::string>& seg, const json::object& body,
                              ApiError& err) {
     std::lock_guard lock(mu);
     if (seg.empty() || seg[0] != "stores") return not_found(err);
-    if (seg.size() == 1 && verb == http::verb::post) return create_store(body);
+    if (seg.size() == 1 && verb == http::verb::post) {
+      if (!options.store_admin)
+        return bad(err, "validation_error", "stores come from the gateway config (one per route with fga); none can be created here");
+      return create_store(body);
+    }
     if (seg.size() == 1 && verb == http::verb::get) {
       json::array list;
       for (const auto& [id, s] : stores) list.push_back(store_json(*s));
@@ -134,6 +199,7 @@ class ApiState {
     if (seg.size() == 2) {
       if (verb == http::verb::get) return json::value(store_json(s));
       if (verb == http::verb::delete_) {
+        if (s.fixed) return fixed_refused(err, s, "deleted");
         stores.erase(it);
         return json::value(nullptr);
       }
@@ -141,7 +207,10 @@ class ApiState {
     }
     const std::string& what = seg[2];
     if (what == "authorization-models") {
-      if (seg.size() == 3 && verb == http::verb::post) return write_model(s, body, err);
+      if (seg.size() == 3 && verb == http::verb::post) {
+        if (s.fixed) return fixed_refused(err, s, "given another authorization model");
+        return write_model(s, body, err);
+      }
       if (seg.size() == 3 && verb == http::verb::get) {
         json::array list;
         for (auto m = s.models.rbegin(); m != s.models.rend(); ++m) list.push_back(model_json(*m));
@@ -168,9 +237,9 @@ class ApiState {
       return json::value(json::object{{"changes", s.changes}, {"continuation_token", ""}});
     if (verb != http::verb::post || seg.size() != 3) return not_found(err);
     ModelEntry* m = find_model(s, str(body, "authorization_model_id"));
-    if (what == "read") return read(s, body);
+    if (what == "read") return read(s, body, err);
     if (!m) return bad(err, "latest_authorization_model_not_found", "no authorization model: write one first");
-    Engine engine(m->model, s.tuples, cel_conditions());
+    Engine engine(m->model, *s.tuples, cel_conditions());
     if (what == "write") return write(s, *m, body, err);
     if (what == "check") return check(engine, body, err);
     if (what == "batch-check") return batch_check(engine, body);
@@ -188,6 +257,11 @@ class ApiState {
   static Unexpected bad(ApiError& err, std::string code, std::string message) {
     err = {400, std::move(code), message};
     return fail(Errc::bad_request, message);
+  }
+  static Unexpected fixed_refused(ApiError& err, const Store& s, std::string_view what) {
+    return bad(err, "validation_error",
+               "store \"" + s.name + "\" cannot be " + std::string(what) +
+                   ": its authorization model comes from the gateway config (the route's fga.model_file)");
   }
   static Unexpected from_engine(ApiError& err, const Error& e) {
     const int code = fga_code(e);
@@ -244,7 +318,7 @@ class ApiState {
     for (const auto& t : deletes_t) deletes.push_back(t.key);
     for (const auto& t : writes)
       if (auto st = validate_tuple(*m.model, t); !st) return bad(err, "validation_error", st.error().message);
-    if (auto st = s.tuples.write(writes, deletes); !st)
+    if (auto st = s.tuples->write(writes, deletes); !st)
       return bad(err, "write_failed_due_to_invalid_input", st.error().message);
     const std::string ts = now_text();
     for (const auto& t : writes)
@@ -254,13 +328,15 @@ class ApiState {
     return json::value(json::object{});
   }
 
-  Result<json::value> read(Store& s, const json::object& body) {
+  Result<json::value> read(Store& s, const json::object& body, ApiError& err) {
     TupleKey filter;
     if (auto* k = body.if_contains("tuple_key"); k && k->is_object())
       filter = TupleKey{str(k->get_object(), "object"), str(k->get_object(), "relation"), str(k->get_object(), "user")};
     json::array tuples;
     std::vector<Tuple> found;
-    if (auto r = s.tuples.read(filter)) found = std::move(*r);  // an empty filter reads everything
+    auto r = s.tuples->read(filter);  // an empty filter reads everything
+    if (!r) return bad(err, "validation_error", r.error().message);
+    found = std::move(*r);
     const std::string ts = now_text();
     for (const auto& t : found) tuples.push_back(json::object{{"key", tuple_key_json(t)}, {"timestamp", ts}});
     return json::value(json::object{{"tuples", std::move(tuples)}, {"continuation_token", ""}});
@@ -325,40 +401,69 @@ class ApiState {
   }
 };
 
-std::shared_ptr<ApiState> make_api_state() { return std::make_shared<ApiState>(); }
+FixedStore route_store(const std::string& route, const Model& model, std::shared_ptr<TupleStore> tuples) {
+  Model copy = model;
+  copy.id.clear();  // the id must not feed its own hash
+  FixedStore f;
+  f.id = stable_ulid("store:" + route);
+  f.name = route;
+  f.model_id = stable_ulid("model:" + json::serialize(to_json(copy)));
+  copy.id = f.model_id;
+  f.model = std::make_shared<const Model>(std::move(copy));
+  f.tuples = std::move(tuples);
+  return f;
+}
+
+std::shared_ptr<ApiState> make_api_state(ApiOptions options) { return std::make_shared<ApiState>(std::move(options)); }
+
+void set_fixed_stores(ApiState& state, std::vector<FixedStore> stores) { state.set_fixed(std::move(stores)); }
+
+void set_api_token(ApiState& state, std::string token) { state.set_token(token); }
+
+ApiReply handle_api(ApiState& state, http::verb method, std::string_view target, std::string_view authorization,
+                    std::string_view body_text) {
+  auto error = [](unsigned status, std::string_view code, std::string_view message) {
+    return ApiReply{status, json::serialize(json::object{{"code", code}, {"message", message}})};
+  };
+  std::string_view path = target.substr(0, target.find('?'));
+  const std::string& prefix = state.options.path_prefix;
+  if (!prefix.empty()) {
+    if (!path.starts_with(prefix) || (path.size() > prefix.size() && path[prefix.size()] != '/'))
+      return error(404, "undefined_endpoint", "not found");
+    path.remove_prefix(prefix.size());
+  }
+  if (!state.authorized(authorization)) return error(401, "unauthenticated", "unauthenticated: a valid bearer token is required");
+  std::vector<std::string> seg;
+  for (std::size_t i = 0; i < path.size();) {
+    auto j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    if (j > i) seg.emplace_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  json::object body;
+  if (!body_text.empty()) {
+    boost::system::error_code ec;
+    auto v = json::parse(body_text, ec);
+    if (!ec && v.is_object()) body = std::move(v.get_object());
+  }
+  ApiError err{500, "internal_error", "internal error"};
+  auto result = state.handle(method, seg, body, err);
+  if (!result) return error(err.status, err.code, err.message);
+  if (result->is_null()) return ApiReply{204, ""};
+  unsigned status = 200;
+  if (method == http::verb::post && !seg.empty() && (seg.size() == 1 || (seg.size() == 3 && seg[2] == "authorization-models")))
+    status = 201;
+  return ApiReply{status, json::serialize(*result)};
+}
 
 net::Handler make_api_handler(std::shared_ptr<ApiState> state) {
   return [state](net::Exchange& ex) -> boost::asio::awaitable<void> {
     const auto& req = ex.request();
-    std::string_view target = req.target();
-    std::string_view path = target.substr(0, target.find('?'));
-    std::vector<std::string> seg;
-    for (std::size_t i = 0; i < path.size();) {
-      auto j = path.find('/', i);
-      if (j == std::string_view::npos) j = path.size();
-      if (j > i) seg.emplace_back(path.substr(i, j - i));
-      i = j + 1;
-    }
-    json::object body;
-    if (!req.body().empty()) {
-      boost::system::error_code ec;
-      auto v = json::parse(req.body(), ec);
-      if (!ec && v.is_object()) body = std::move(v.get_object());
-    }
-    ApiError err{500, "internal_error", "internal error"};
-    auto result = state->handle(req.method(), seg, body, err);
-    net::Response res{http::status::ok, req.version()};
+    auto reply = handle_api(*state, req.method(), req.target(), req[http::field::authorization], req.body());
+    net::Response res{static_cast<http::status>(reply.status), req.version()};
     res.set(http::field::content_type, "application/json");
-    if (!result) {
-      res.result(static_cast<http::status>(err.status));
-      res.body() = json::serialize(json::object{{"code", err.code}, {"message", err.message}});
-    } else if (result->is_null()) {
-      res.result(http::status::no_content);
-    } else {
-      if (req.method() == http::verb::post && !seg.empty() && (seg.size() == 1 || (seg.size() == 3 && seg[2] == "authorization-models")))
-        res.result(http::status::created);
-      res.body() = json::serialize(*result);
-    }
+    if (reply.status == 401) res.set(http::field::www_authenticate, "Bearer");
+    res.body() = std::move(reply.body);
     res.prepare_payload();
     co_await ex.respond(std::move(res));
   };
