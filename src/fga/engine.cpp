@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "fga/list_objects.hpp"
 #include "fga/resolver.hpp"
 
 namespace gatehouse::fga {
@@ -46,10 +47,8 @@ std::vector<Result<bool>> Engine::batch_check(std::span<const CheckRequest> requ
   return out;
 }
 
-Result<std::vector<std::string>> Engine::list_objects(const std::string& type,
-                                                      const std::string& relation,
-                                                      const std::string& user,
-                                                      const QueryContext& query) const {
+Status Engine::validate_list_objects(const std::string& type, const std::string& relation,
+                                     const std::string& user) const {
   if (!model_->find_type(type))
     return fga_error(FgaCode::type_not_found, "type '" + type + "' not found");
   if (!model_->find_relation(type, relation))
@@ -61,12 +60,37 @@ Result<std::vector<std::string>> Engine::list_objects(const std::string& type,
   if (!u->relation.empty() && !model_->find_relation(u->type, u->relation))
     return fga_error(FgaCode::validation_error, "relation '" + std::string(u->type) + "#" +
                                                     std::string(u->relation) + "' not found");
+  return {};
+}
+
+Result<std::vector<std::string>> Engine::list_objects(const std::string& type,
+                                                      const std::string& relation,
+                                                      const std::string& user,
+                                                      const QueryContext& query) const {
+  GH_CHECK(validate_list_objects(type, relation, user));
   Resolver r(*this, query);
   GH_CHECK(r.prepare());
+  GH_TRY(auto found, reverse_list_objects(*model_, r, type, relation, user));
+  if (found) return std::move(*found);
+  return scan(r, type, relation, user);
+}
+
+Result<std::vector<std::string>> Engine::list_objects_scan(const std::string& type,
+                                                           const std::string& relation,
+                                                           const std::string& user,
+                                                           const QueryContext& query) const {
+  GH_CHECK(validate_list_objects(type, relation, user));
+  Resolver r(*this, query);
+  GH_CHECK(r.prepare());
+  return scan(r, type, relation, user);
+}
+
+Result<std::vector<std::string>> Engine::scan(Resolver& r, const std::string& type, const std::string& relation,
+                                              const std::string& user) const {
   // Any object with the relation appears in some tuple as an object (every rewrite bottoms
   // out at the object's own tuples), so the candidates are those objects.
   GH_TRY(std::vector<std::string> candidates, store_.objects_of_type(type));
-  for (const auto& t : query.contextual_tuples)
+  for (const auto& t : r.contextual())
     if (object_type(t.key.object) == type) candidates.push_back(t.key.object);
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());

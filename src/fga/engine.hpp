@@ -17,6 +17,8 @@
 
 namespace gatehouse::fga {
 
+class Resolver;
+
 // Evaluates a condition's expression over its typed parameters (CEL). `params` holds the
 // request context overlaid with the tuple's own context; the evaluator converts values to
 // the declared parameter types and reports missing ones as errors.
@@ -49,10 +51,16 @@ class Engine {
   // One result per request, in order; a failing item does not fail the others.
   std::vector<Result<bool>> batch_check(std::span<const CheckRequest> requests) const;
 
-  // Objects of `type` on which `user` has `relation`, sorted.
+  // Objects of `type` on which `user` has `relation`, sorted. Walks the model backwards from
+  // the user (list_objects.hpp); falls back to list_objects_scan past the depth limit.
   Result<std::vector<std::string>> list_objects(const std::string& type, const std::string& relation,
                                                 const std::string& user,
                                                 const QueryContext& query = {}) const;
+  // The same answer by checking every object of `type` that appears in a tuple: linear in
+  // the objects of the type. The fallback, and the reference the tests compare against.
+  Result<std::vector<std::string>> list_objects_scan(const std::string& type, const std::string& relation,
+                                                     const std::string& user,
+                                                     const QueryContext& query = {}) const;
 
   // Users matching the filters (`type:id`, `type:*` or `type:id#rel`) that have
   // object#relation, sorted.
@@ -68,6 +76,10 @@ class Engine {
 
  private:
   friend class Resolver;
+  Status validate_list_objects(const std::string& type, const std::string& relation,
+                               const std::string& user) const;
+  Result<std::vector<std::string>> scan(Resolver& r, const std::string& type, const std::string& relation,
+                                        const std::string& user) const;
   ModelPtr model_;
   const TupleStore& store_;
   ConditionEvaluator conditions_;

@@ -14,6 +14,15 @@ std::string rel_key(std::string_view object, std::string_view relation) {
   return k;
 }
 
+std::string user_key(std::string_view type, std::string_view relation, std::string_view user) {
+  std::string k;
+  k.reserve(type.size() + relation.size() + user.size() + 2);
+  k.append(type).push_back('#');
+  k.append(relation).push_back('@');
+  k.append(user);
+  return k;
+}
+
 bool matches(const TupleKey& f, const TupleKey& k) {
   if (!f.object.empty()) {
     if (f.object.back() == ':') {
@@ -51,11 +60,15 @@ Status MemoryStore::write(std::span<const Tuple> writes, std::span<const TupleKe
     if (it->second.empty()) by_relation_.erase(it);
     auto& objs = objects_[std::string(object_type(d.object))];
     if (--objs[d.object] == 0) objs.erase(d.object);
+    auto bu = by_user_.find(user_key(object_type(d.object), d.relation, d.user));
+    bu->second.erase(d.object);
+    if (bu->second.empty()) by_user_.erase(bu);
     --size_;
   }
   for (const auto& w : writes) {
     by_relation_[rel_key(w.key.object, w.key.relation)].pick(w.key.user)[w.key.user] = w;
     ++objects_[std::string(object_type(w.key.object))][w.key.object];
+    by_user_[user_key(object_type(w.key.object), w.key.relation, w.key.user)].insert(w.key.object);
     ++size_;
   }
   return {};
@@ -103,6 +116,23 @@ Result<std::vector<std::string>> MemoryStore::objects_of_type(std::string_view t
   if (it == objects_.end()) return out;
   for (const auto& [obj, n] : it->second) out.push_back(obj);
   return out;
+}
+
+Status MemoryStore::for_each_by_user(std::string_view object_type, std::string_view relation,
+                                     std::string_view user,
+                                     const std::function<bool(const Tuple&)>& fn) const {
+  std::shared_lock lock(mu_);
+  auto it = by_user_.find(user_key(object_type, relation, user));
+  if (it == by_user_.end()) return {};
+  const std::string u(user);
+  std::string key;
+  for (const auto& object : it->second) {
+    key.assign(object).push_back('#');
+    key.append(relation);
+    const auto& m = by_relation_.find(key)->second.pick(user);
+    if (!fn(m.find(u)->second)) break;
+  }
+  return {};
 }
 
 size_t MemoryStore::size() const {

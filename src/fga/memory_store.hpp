@@ -5,6 +5,7 @@
 #include <map>
 #include <shared_mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "fga/store.hpp"
 
@@ -19,6 +20,8 @@ class MemoryStore final : public TupleStore {
   Result<std::optional<Tuple>> find(const TupleKey& key) const override;
   Result<std::vector<Tuple>> read(const TupleKey& filter) const override;
   Result<std::vector<std::string>> objects_of_type(std::string_view type) const override;
+  Status for_each_by_user(std::string_view object_type, std::string_view relation, std::string_view user,
+                          const std::function<bool(const Tuple&)>& fn) const override;
 
   size_t size() const;
 
@@ -39,6 +42,8 @@ class MemoryStore final : public TupleStore {
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, Entry> by_relation_;  // "object#relation" -> user -> tuple
   std::unordered_map<std::string, std::map<std::string, size_t>> objects_;  // type -> object -> count
+  // "type#relation@user" -> objects: ListObjects walks from a user to the objects naming it.
+  std::unordered_map<std::string, std::unordered_set<std::string>> by_user_;
   size_t size_ = 0;
 };
 

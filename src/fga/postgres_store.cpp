@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS fga_tuples (
   context TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (store, object, relation, user_id)
 );
+-- Serves the ListObjects candidate scan (store, object_type) and its reverse expansion
+-- (store, object_type, relation, user_id).
 CREATE INDEX IF NOT EXISTS fga_tuples_by_type ON fga_tuples (store, object_type, relation, user_id);
 )sql";
 
@@ -40,9 +42,9 @@ struct Statement {
   int params;
 };
 
-const std::array<Statement, 6>& statements() {
+const std::array<Statement, 7>& statements() {
   static const std::string cols = kColumns;
-  static const std::array<Statement, 6> s{{
+  static const std::array<Statement, 7> s{{
       // is_userset is derived in SQL so no caller can store an inconsistent flag.
       {"gh_fga_insert",
        "INSERT INTO fga_tuples (store, object_type, object, relation, user_id, is_userset, condition, context) "
@@ -54,6 +56,8 @@ const std::array<Statement, 6>& statements() {
       {"gh_fga_by_relation", "SELECT " + cols + " FROM fga_tuples WHERE store=$1 AND object=$2 AND relation=$3", 3},
       {"gh_fga_usersets",
        "SELECT " + cols + " FROM fga_tuples WHERE store=$1 AND object=$2 AND relation=$3 AND is_userset", 3},
+      {"gh_fga_by_user",
+       "SELECT " + cols + " FROM fga_tuples WHERE store=$1 AND object_type=$2 AND relation=$3 AND user_id=$4", 4},
       {"gh_fga_objects", "SELECT DISTINCT object FROM fga_tuples WHERE store=$1 AND object_type=$2 ORDER BY object", 2},
   }};
   return s;
@@ -332,6 +336,21 @@ Status PostgresStore::for_each(std::string_view object, std::string_view relatio
   GH_CHECK(run([&](PGconn* c) -> Attempt {
     PgResult r = exec(c, which == Users::usersets ? "gh_fga_usersets" : "gh_fga_by_relation",
                       {store_, object, relation}, true);
+    if (!ok(r)) return {pg_error(c, r, "read")};
+    found = rows(r);
+    return {};
+  }));
+  for (const auto& t : found)
+    if (!fn(t)) break;
+  return {};
+}
+
+Status PostgresStore::for_each_by_user(std::string_view object_type, std::string_view relation,
+                                       std::string_view user,
+                                       const std::function<bool(const Tuple&)>& fn) const {
+  std::vector<Tuple> found;
+  GH_CHECK(run([&](PGconn* c) -> Attempt {
+    PgResult r = exec(c, "gh_fga_by_user", {store_, object_type, relation, user}, true);
     if (!ok(r)) return {pg_error(c, r, "read")};
     found = rows(r);
     return {};

@@ -31,6 +31,8 @@ class PostgresStore final : public TupleStore {
   Result<std::optional<Tuple>> find(const TupleKey& key) const override;
   Result<std::vector<Tuple>> read(const TupleKey& filter) const override;
   Result<std::vector<std::string>> objects_of_type(std::string_view type) const override;
+  Status for_each_by_user(std::string_view object_type, std::string_view relation, std::string_view user,
+                          const std::function<bool(const Tuple&)>& fn) const override;
 
   // Connections open at most at once; more callers wait for one to come back.
   static constexpr std::size_t kMaxConnections = 8;

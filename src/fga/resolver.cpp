@@ -48,6 +48,25 @@ Status Resolver::for_each(std::string_view object, std::string_view relation,
   return engine_.store_.for_each(object, relation, which, fn);
 }
 
+Status Resolver::for_each_by_user(std::string_view object_type, std::string_view relation,
+                                  std::string_view user,
+                                  const std::function<bool(const Tuple&)>& fn) const {
+  for (const auto& t : query_.contextual_tuples)
+    if (t.key.user == user && t.key.relation == relation && gatehouse::fga::object_type(t.key.object) == object_type)
+      if (!fn(t)) return {};
+  auto shadowed = [&](const Tuple& t) {
+    auto it = contextual_.find(rel_key(t.key.object, t.key.relation));
+    if (it == contextual_.end()) return false;
+    for (const Tuple* c : it->second)
+      if (c->key.user == t.key.user) return true;
+    return false;
+  };
+  return engine_.store_.for_each_by_user(object_type, relation, user, [&](const Tuple& t) {
+    if (!contextual_.empty() && shadowed(t)) return true;
+    return fn(t);
+  });
+}
+
 Result<std::optional<Tuple>> Resolver::find(std::string_view object, std::string_view relation,
                                             std::string_view user) const {
   if (!contextual_.empty()) {

@@ -40,6 +40,16 @@ class Resolver {
   Status for_each(std::string_view object, std::string_view relation, TupleStore::Users which,
                   const std::function<bool(const Tuple&)>& fn) const;
 
+  // Visits contextual then stored tuples `<object_type>:*#relation@user` (a stored tuple that
+  // a contextual one with the same key overrides is skipped, as find() does).
+  Status for_each_by_user(std::string_view object_type, std::string_view relation,
+                          std::string_view user, const std::function<bool(const Tuple&)>& fn) const;
+
+  // True when the tuple's condition (if any) holds; an error when it cannot be evaluated.
+  Result<bool> condition_holds(const Tuple& t) const;
+  // True when the model still allows the tuple's user type on `rel` (with its condition).
+  bool allowed(const RelationDef& rel, const Tuple& t) const;
+
   const std::vector<Tuple>& contextual() const { return query_.contextual_tuples; }
 
  private:
@@ -49,9 +59,6 @@ class Resolver {
                       int depth);
   Result<Outcome> tuple_to_userset(const Rewrite& w, const TypeDef& type, std::string_view object,
                                 std::string_view user, int depth);
-  // True when the tuple's condition (if any) holds; an error when it cannot be evaluated.
-  Result<bool> condition_holds(const Tuple& t) const;
-  bool allowed(const RelationDef& rel, const Tuple& t) const;
   Result<std::optional<Tuple>> find(std::string_view object, std::string_view relation,
                                     std::string_view user) const;
 

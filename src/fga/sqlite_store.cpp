@@ -18,6 +18,8 @@ CREATE TABLE IF NOT EXISTS fga_tuples (
   context TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (store, object, relation, user)
 ) WITHOUT ROWID;
+-- Serves the ListObjects candidate scan (store, object_type) and its reverse expansion
+-- (store, object_type, relation, user).
 CREATE INDEX IF NOT EXISTS fga_tuples_by_type ON fga_tuples (store, object_type, relation, user);
 )sql";
 
@@ -77,7 +79,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
 }
 
 SqliteStore::~SqliteStore() {
-  for (sqlite3_stmt* s : {insert_, erase_, exists_, by_relation_, usersets_, objects_}) sqlite3_finalize(s);
+  for (sqlite3_stmt* s : {insert_, erase_, exists_, by_relation_, usersets_, objects_, by_user_}) sqlite3_finalize(s);
   sqlite3_close(db_);
 }
 
@@ -111,6 +113,8 @@ Status SqliteStore::prepare() {
   GH_CHECK(prep(&by_relation_, "SELECT " + cols + " FROM fga_tuples WHERE store=?1 AND object=?2 AND relation=?3"));
   GH_CHECK(prep(&usersets_, "SELECT " + cols +
                                 " FROM fga_tuples WHERE store=?1 AND object=?2 AND relation=?3 AND is_userset=1"));
+  GH_CHECK(prep(&by_user_, "SELECT " + cols +
+                               " FROM fga_tuples WHERE store=?1 AND object_type=?2 AND relation=?3 AND user=?4"));
   GH_CHECK(prep(&objects_, "SELECT DISTINCT object FROM fga_tuples WHERE store=?1 AND object_type=?2 ORDER BY object"));
   return {};
 }
@@ -166,6 +170,26 @@ Status SqliteStore::for_each(std::string_view object, std::string_view relation,
     bind_text(s, 3, relation);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) rows.push_back(row_tuple(s));
+    if (rc != SQLITE_DONE) return db_error("read");
+  }
+  for (const auto& t : rows)
+    if (!fn(t)) break;
+  return {};
+}
+
+Status SqliteStore::for_each_by_user(std::string_view object_type, std::string_view relation,
+                                     std::string_view user,
+                                     const std::function<bool(const Tuple&)>& fn) const {
+  std::vector<Tuple> rows;  // collected first: the callback may re-enter the store
+  {
+    std::lock_guard lock(mu_);
+    StmtGuard g{by_user_};
+    bind_text(by_user_, 1, store_);
+    bind_text(by_user_, 2, object_type);
+    bind_text(by_user_, 3, relation);
+    bind_text(by_user_, 4, user);
+    int rc;
+    while ((rc = sqlite3_step(by_user_)) == SQLITE_ROW) rows.push_back(row_tuple(by_user_));
     if (rc != SQLITE_DONE) return db_error("read");
   }
   for (const auto& t : rows)

@@ -29,6 +29,8 @@ class SqliteStore final : public TupleStore {
   Result<std::optional<Tuple>> find(const TupleKey& key) const override;
   Result<std::vector<Tuple>> read(const TupleKey& filter) const override;
   Result<std::vector<std::string>> objects_of_type(std::string_view type) const override;
+  Status for_each_by_user(std::string_view object_type, std::string_view relation, std::string_view user,
+                          const std::function<bool(const Tuple&)>& fn) const override;
 
  private:
   SqliteStore(sqlite3* db, std::string store_id) : db_(db), store_(std::move(store_id)) {}
@@ -45,6 +47,7 @@ class SqliteStore final : public TupleStore {
   sqlite3_stmt* by_relation_ = nullptr;
   sqlite3_stmt* usersets_ = nullptr;
   sqlite3_stmt* objects_ = nullptr;
+  sqlite3_stmt* by_user_ = nullptr;
 };
 
 }  // namespace gatehouse::fga

@@ -1,6 +1,7 @@
 // The tuple store interface every backend implements (memory, SQLite, PostgreSQL): one
 // OpenFGA store's tuples, written in batches and read by object#relation (Check's hot path),
-// by filter (the Read API) and by object type (ListObjects candidates).
+// by filter (the Read API), by object type (the ListObjects fallback scan) and by user within
+// an object type and relation (ListObjects' reverse expansion).
 #pragma once
 
 #include <functional>
@@ -40,6 +41,19 @@ class TupleStore {
 
   // Every object (`type:id`) of a type that appears in some tuple.
   virtual Result<std::vector<std::string>> objects_of_type(std::string_view type) const = 0;
+
+  // Calls `fn` for each tuple `<object_type>:*#relation@user` (the user exactly as stored)
+  // until it returns false. The stores answer it from an index on (object type, relation,
+  // user); this default filters read() for stores that have none.
+  virtual Status for_each_by_user(std::string_view object_type, std::string_view relation,
+                                  std::string_view user,
+                                  const std::function<bool(const Tuple&)>& fn) const {
+    GH_TRY(std::vector<Tuple> found,
+           read(TupleKey{std::string(object_type) + ":", std::string(relation), std::string(user)}));
+    for (const auto& t : found)
+      if (!fn(t)) break;
+    return {};
+  }
 };
 
 // OpenFGA refuses a request that names one tuple twice (in writes, deletes or both).
