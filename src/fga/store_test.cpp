@@ -97,6 +97,41 @@ TEST_P(StoreTest, Reads) {
   EXPECT_TRUE(store_->objects_of_type("nope")->empty());
 }
 
+// ListObjects' reverse expansion reads by (object type, relation, exact user).
+TEST_P(StoreTest, ReadsByUser) {
+  std::vector<Tuple> more{T("user:a", "viewer", "doc:3"), T("user:a", "viewer", "folder:1"),
+                          T("user:a", "editor", "doc:4")};
+  ASSERT_TRUE(store_->write(more, {}).ok());
+  auto by_user = [&](std::string_view type, std::string_view rel, std::string_view user) {
+    std::vector<std::string> seen;
+    EXPECT_TRUE(store_->for_each_by_user(type, rel, user, [&](const Tuple& t) {
+      seen.push_back(t.key.object + "#" + t.key.relation + "@" + t.key.user + (t.condition.empty() ? "" : "/" + t.condition));
+      return true;
+    }).ok());
+    std::sort(seen.begin(), seen.end());
+    return seen;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(by_user("doc", "viewer", "user:a"), (V{"doc:1#viewer@user:a", "doc:3#viewer@user:a"}));
+  EXPECT_EQ(by_user("folder", "viewer", "user:a"), (V{"folder:1#viewer@user:a"}));
+  EXPECT_EQ(by_user("doc", "viewer", "group:g#member"), (V{"doc:1#viewer@group:g#member"}));
+  EXPECT_EQ(by_user("doc", "viewer", "user:*"), (V{"doc:2#viewer@user:*"}));
+  EXPECT_EQ(by_user("doc", "editor", "user:b"), (V{"doc:1#editor@user:b/c"}));
+  EXPECT_TRUE(by_user("doc", "viewer", "user:b").empty());
+  EXPECT_TRUE(by_user("doc", "viewer", "group:g").empty());  // exact user, not a prefix
+  EXPECT_TRUE(by_user("do", "viewer", "user:a").empty());    // exact type, not a prefix
+  int calls = 0;  // stopping early is honoured
+  ASSERT_TRUE(store_->for_each_by_user("doc", "viewer", "user:a", [&](const Tuple&) {
+    ++calls;
+    return false;
+  }).ok());
+  EXPECT_EQ(calls, 1);
+  // Deletes leave the index.
+  TupleKey gone{"doc:3", "viewer", "user:a"};
+  ASSERT_TRUE(store_->write({}, std::span<const TupleKey>(&gone, 1)).ok());
+  EXPECT_EQ(by_user("doc", "viewer", "user:a"), (V{"doc:1#viewer@user:a"}));
+}
+
 #ifdef GATEHOUSE_HAVE_POSTGRES
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("memory", "sqlite", "postgres"));
 #else
