@@ -59,8 +59,12 @@ Result<bool> read_check_answer(const json::value& answer) {
   const auto* allowed = o ? o->if_contains("allowed") : nullptr;
   if (!allowed || !allowed->is_bool()) {
     std::string why = "answer without a boolean \"allowed\"";
+    // OpenFGA's error body has a top-level message; a batch-check item has {"error": {message}}.
+    const json::object* err = o;
     if (o)
-      if (const auto* m = o->if_contains("message"); m && m->is_string()) why += ": " + std::string(m->get_string());
+      if (const auto* e = o->if_contains("error"); e && e->is_object()) err = &e->get_object();
+    if (err)
+      if (const auto* m = err->if_contains("message"); m && m->is_string()) why += ": " + std::string(m->get_string());
     return remote_failed(why);
   }
   return allowed->get_bool();
@@ -131,7 +135,13 @@ boost::asio::awaitable<std::vector<Result<bool>>> RemoteFga::check(std::vector<f
 
 boost::asio::awaitable<Result<json::value>> RemoteFga::model() const {
   const std::string base = "/stores/" + spec_.store_id + "/authorization-models";
-  auto v = co_await call("GET", spec_.model_id.empty() ? base + "?page_size=1" : base + "/" + spec_.model_id, "");
+  // Path and arguments as named values: GCC 12 destroys the temporaries of a conditional
+  // expression twice when it is an argument of a co_await'ed call (a double free, seen in the test).
+  std::string path = base;
+  if (spec_.model_id.empty()) path += "?page_size=1";
+  else path += "/" + spec_.model_id;
+  std::string method = "GET";
+  auto v = co_await call(std::move(method), std::move(path), std::string());
   if (!v) co_return fail(v.error());
   if (auto* o = v->if_object()) {
     if (auto* m = o->if_contains("authorization_model")) co_return *m;

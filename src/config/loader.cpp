@@ -46,6 +46,7 @@ void read_config(Context& ctx, const YAML::Node& root, Config& config) {
   if (auto f = top.get("limits")) detail::read_limits(ctx, *f, config.limits);
   if (auto f = top.get("log")) detail::read_log(ctx, *f, config.log);
   if (auto f = top.get("telemetry")) detail::read_telemetry(ctx, *f, config.telemetry.emplace());
+  if (auto f = top.get("spiffe")) detail::read_spiffe(ctx, *f, config.spiffe.emplace());
 }
 
 }  // namespace

@@ -19,6 +19,7 @@ void read_admin(Context& ctx, const Field& f, Admin& out);
 void read_limits(Context& ctx, const Field& f, Limits& out);
 void read_log(Context& ctx, const Field& f, Log& out);
 void read_telemetry(Context& ctx, const Field& f, Telemetry& out);
+void read_spiffe(Context& ctx, const Field& f, Spiffe& out);
 
 // Checks that span sections: address/port clashes, routes that shadow each other.
 void validate_references(Context& ctx, const Config& config);
