@@ -169,12 +169,25 @@ void BM_Small_Check_Condition(benchmark::State& s) {
   r.query.context["source_ip"] = "10.1.2.3";
   check_expect(s, *small(s.range(0)).engine, r, true);
 }
-void BM_Small_ListObjects(benchmark::State& s) {  // 1,000 candidate docs
-  const auto& e = *small(s.range(0)).engine;
-  auto first = e.list_objects("doc", "viewer", "user:u43");
+// ListObjects by reverse expansion (Engine::list_objects) or by checking every candidate
+// (Engine::list_objects_scan, the path before reverse expansion and its fallback).
+template <bool kScan>
+void list_objects_bench(benchmark::State& s, const Engine& e, const std::string& type, const std::string& relation,
+                        const std::string& user) {
+  auto run = [&] { return kScan ? e.list_objects_scan(type, relation, user) : e.list_objects(type, relation, user); };
+  auto first = run();
   if (!first) return s.SkipWithError(first.error().message.c_str());
   s.counters["objects"] = static_cast<double>(first->size());
-  timed(s, [&] { benchmark::DoNotOptimize(e.list_objects("doc", "viewer", "user:u43")); });
+  timed(s, [&] { benchmark::DoNotOptimize(run()); });
+}
+
+template <bool kScan>
+void BM_Small_ListObjects(benchmark::State& s) {  // 1,000 candidate docs
+  list_objects_bench<kScan>(s, *small(s.range(0)).engine, "doc", "viewer", "user:u43");
+}
+template <bool kScan>
+void BM_Small_ListObjects_Exclusion(benchmark::State& s) {  // candidates from viewer, each checked
+  list_objects_bench<kScan>(s, *small(s.range(0)).engine, "doc", "can_read", "user:u43");
 }
 
 // Arg 0: memory store, 1: SQLite (in-memory database).
@@ -185,7 +198,10 @@ BENCHMARK(BM_Small_Check_Denied)->Arg(0)->Arg(1);
 BENCHMARK(BM_Small_Check_Intersection)->Arg(0)->Arg(1);
 BENCHMARK(BM_Small_Check_Exclusion)->Arg(0)->Arg(1);
 BENCHMARK(BM_Small_Check_Condition)->Arg(0)->Arg(1);
-BENCHMARK(BM_Small_ListObjects)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Small_ListObjects<false>)->Name("BM_Small_ListObjects")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Small_ListObjects<true>)->Name("BM_Small_ListObjects_Scan")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Small_ListObjects_Exclusion<false>)->Name("BM_Small_ListObjects_Exclusion")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Small_ListObjects_Exclusion<true>)->Name("BM_Small_ListObjects_Exclusion_Scan")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // ---- (b) one million tuples -------------------------------------------------------------
 
@@ -280,29 +296,33 @@ void BM_Large_Check_Depth3_Allowed(benchmark::State& s) {  // doc -> leaf -> mid
 void BM_Large_Check_Depth3_Denied(benchmark::State& s) {  // same doc, every path explored
   check_expect(s, *large(s.range(0)).engine, req("user:deep", "viewer", "doc:d8"), false);
 }
+template <bool kScan>
 void BM_Large_ListObjects_Folders(benchmark::State& s) {  // 11,100 candidate folders
-  const auto& e = *large(s.range(0)).engine;
-  auto first = e.list_objects("folder", "viewer", "user:deep");
-  if (!first) return s.SkipWithError(first.error().message.c_str());
-  s.counters["objects"] = static_cast<double>(first->size());
-  timed(s, [&] { benchmark::DoNotOptimize(e.list_objects("folder", "viewer", "user:deep")); });
+  list_objects_bench<kScan>(s, *large(s.range(0)).engine, "folder", "viewer", "user:deep");
 }
+template <bool kScan>
 void BM_Large_ListObjects_Docs(benchmark::State& s) {  // 100,000 candidate docs
-  const auto& e = *large(s.range(0)).engine;
-  auto first = e.list_objects("doc", "viewer", "user:deep");
-  if (!first) return s.SkipWithError(first.error().message.c_str());
-  s.counters["objects"] = static_cast<double>(first->size());
-  timed(s, [&] { benchmark::DoNotOptimize(e.list_objects("doc", "viewer", "user:deep")); });
+  list_objects_bench<kScan>(s, *large(s.range(0)).engine, "doc", "viewer", "user:deep");
+}
+template <bool kScan>
+void BM_Large_ListObjects_Docs_Direct(benchmark::State& s) {  // a user with 8 direct docs and 2 groups
+  list_objects_bench<kScan>(s, *large(s.range(0)).engine, "doc", "viewer", "user:u4321");
 }
 
 BENCHMARK(BM_Large_Check_Direct)->Arg(0);
 BENCHMARK(BM_Large_Check_Depth3_Allowed)->Arg(0);
 BENCHMARK(BM_Large_Check_Depth3_Denied)->Arg(0);
-BENCHMARK(BM_Large_ListObjects_Folders)->Arg(0)->Unit(benchmark::kMillisecond)->Iterations(10);
-BENCHMARK(BM_Large_ListObjects_Docs)->Arg(0)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_Large_ListObjects_Folders<false>)->Name("BM_Large_ListObjects_Folders")->Arg(0)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Large_ListObjects_Docs<false>)->Name("BM_Large_ListObjects_Docs")->Arg(0)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Large_ListObjects_Docs_Direct<false>)->Name("BM_Large_ListObjects_Docs_Direct")->Arg(0)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Large_ListObjects_Folders<true>)->Name("BM_Large_ListObjects_Folders_Scan")->Arg(0)->Unit(benchmark::kMillisecond)->Iterations(10);
+BENCHMARK(BM_Large_ListObjects_Docs<true>)->Name("BM_Large_ListObjects_Docs_Scan")->Arg(0)->Unit(benchmark::kMillisecond)->Iterations(3);
 // The same graph on SQLite: filter with --benchmark_filter=Large.*/1 (building it takes a while).
 BENCHMARK(BM_Large_Check_Direct)->Arg(1);
 BENCHMARK(BM_Large_Check_Depth3_Allowed)->Arg(1);
 BENCHMARK(BM_Large_Check_Depth3_Denied)->Arg(1);
+BENCHMARK(BM_Large_ListObjects_Folders<false>)->Name("BM_Large_ListObjects_Folders")->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Large_ListObjects_Docs<false>)->Name("BM_Large_ListObjects_Docs")->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Large_ListObjects_Docs_Direct<false>)->Name("BM_Large_ListObjects_Docs_Direct")->Arg(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace

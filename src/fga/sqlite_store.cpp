@@ -113,8 +113,11 @@ Status SqliteStore::prepare() {
   GH_CHECK(prep(&by_relation_, "SELECT " + cols + " FROM fga_tuples WHERE store=?1 AND object=?2 AND relation=?3"));
   GH_CHECK(prep(&usersets_, "SELECT " + cols +
                                 " FROM fga_tuples WHERE store=?1 AND object=?2 AND relation=?3 AND is_userset=1"));
+  // Without ANALYZE statistics SQLite prefers the primary key's `store=?` prefix (a scan of
+  // the whole store) to this four-column equality match; name the index.
   GH_CHECK(prep(&by_user_, "SELECT " + cols +
-                               " FROM fga_tuples WHERE store=?1 AND object_type=?2 AND relation=?3 AND user=?4"));
+                               " FROM fga_tuples INDEXED BY fga_tuples_by_type"
+                               " WHERE store=?1 AND object_type=?2 AND relation=?3 AND user=?4"));
   GH_CHECK(prep(&objects_, "SELECT DISTINCT object FROM fga_tuples WHERE store=?1 AND object_type=?2 ORDER BY object"));
   return {};
 }
