@@ -132,10 +132,12 @@ TEST_P(StoreTest, ReadsByUser) {
   EXPECT_EQ(by_user("doc", "viewer", "user:a"), (V{"doc:1#viewer@user:a"}));
 }
 
+// Named by backend, so ctest's fga_store_postgres filter (*postgres*) picks the postgres ones.
+auto backend_name = [](const ::testing::TestParamInfo<std::string>& info) { return info.param; };
 #ifdef GATEHOUSE_HAVE_POSTGRES
-INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("memory", "sqlite", "postgres"));
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("memory", "sqlite", "postgres"), backend_name);
 #else
-INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("memory", "sqlite"));
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("memory", "sqlite"), backend_name);
 #endif
 
 TEST(SqliteStore, PersistsAndSeparatesStores) {
