@@ -4,6 +4,15 @@
 // requested type, reading tuples by user. Only where the forward answer could differ (under an
 // intersection or exclusion, or a condition that cannot be evaluated) is a candidate confirmed
 // with Check.
+//
+// Which path answers which shape: direct assignment (`[user]`, `[user:*]`, `[user with c]`),
+// usersets (`[group#member]`, nested, cyclic), computed relations (`viewer: editor`), unions
+// and tuple-to-userset (`viewer from parent`, any depth) are expanded without a Check;
+// intersection (`a and b`: candidates from `a`) and exclusion (`a but not b`: candidates
+// from `a`) are expanded from their first operand and each candidate is Checked; a tuple
+// whose condition fails to evaluate makes its candidates uncertain, and those are Checked at
+// the end (so the request fails exactly when Check fails). Only a walk past the depth limit
+// uses the forward scan (Engine::list_objects_scan).
 #pragma once
 
 #include <optional>
