@@ -214,6 +214,36 @@ TEST_F(ListObjectsTest, IntersectionAndExclusionAreChecked) {
   EXPECT_EQ(list("doc", "owner_or_blocked", "user:a"), (V{"doc:2", "doc:4"}));
 }
 
+// CVE-2025-25196's shape: a relation open to `team:*` and to `team#member`; a userset of
+// type team as the user must not match the public `team:*` tuple.
+TEST(ListObjectsPublicAccess, AUsersetIsNotMatchedByTheTypesWildcard) {
+  auto m = load_dsl(R"(model
+  schema 1.1
+type user
+type team
+  relations
+    define member: [user, team:*, team#member]
+type doc
+  relations
+    define viewer: [team:*, team#member]
+)");
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  auto model = std::make_shared<const Model>(std::move(*m));
+  MemoryStore store;
+  std::vector<Tuple> ts{T("team:*", "viewer", "doc:pub"), T("team:*", "member", "team:open"),
+                        T("team:a#member", "viewer", "doc:a")};
+  ASSERT_TRUE(store.write(ts, {}).ok());
+  Engine e(model, store);
+  EXPECT_EQ(*e.list_objects("doc", "viewer", "team:a#member"), (V{"doc:a"}));
+  EXPECT_EQ(*e.list_objects_scan("doc", "viewer", "team:a#member"), (V{"doc:a"}));
+  // A userset holds itself, as Check says, even for an object no tuple names (the scan only
+  // sees objects that appear in tuples, so it answers [] here).
+  EXPECT_EQ(*e.list_objects("team", "member", "team:a#member"), (V{"team:a"}));
+  EXPECT_TRUE(*e.check(CheckRequest{{"team:a", "member", "team:a#member"}, {}}));
+  EXPECT_EQ(*e.list_objects("doc", "viewer", "team:b"), (V{"doc:pub"}));  // a concrete team is public
+  EXPECT_EQ(*e.list_objects_scan("doc", "viewer", "team:b"), (V{"doc:pub"}));
+}
+
 // Random graphs over the model: the reverse answer equals the scan's for every user and
 // relation, on the memory store and on SQLite.
 TEST_F(ListObjectsTest, MatchesTheScanOnRandomGraphs) {
