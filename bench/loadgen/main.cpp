@@ -1,5 +1,6 @@
-// gatehouse-loadgen: drives an MCP endpoint (either protocol era) with N keep-alive
-// connections, closed or open loop, and reports throughput, latency percentiles and errors.
+// gatehouse-loadgen: drives an MCP endpoint (either protocol era, http or https) with N
+// keep-alive connections (or one connection per request), closed or open loop, or holds
+// many idle sessions, and reports throughput, latency percentiles and errors.
 // One thread, coroutines: the generator itself stays cheap next to the system under test.
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -7,10 +8,12 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <iostream>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "bench/loadgen/connection.hpp"
 #include "bench/loadgen/options.hpp"
 
 namespace asio = boost::asio;
@@ -19,6 +22,7 @@ namespace http = beast::http;
 using asio::awaitable;
 using asio::use_awaitable;
 using Clock = std::chrono::steady_clock;
+using Endpoints = asio::ip::tcp::resolver::results_type;
 using namespace gatehouse::bench;
 
 namespace {
@@ -31,35 +35,52 @@ struct Totals {
   std::vector<std::int64_t> latencies_ns;
   std::uint64_t errors = 0;
   std::uint64_t connect_errors = 0;
+  std::uint64_t connections_opened = 0;
+  std::uint64_t sse_responses = 0;    // answers that came as text/event-stream
+  std::uint64_t progress_events = 0;  // notifications/progress seen in them
   std::string first_error;
+
+  void error(const std::string& what) {
+    ++errors;
+    if (first_error.empty()) first_error = what;
+  }
 };
 
-std::string meta_json() {
-  return std::string(R"("_meta":{"io.modelcontextprotocol/protocolVersion":")") + kModernVersion +
-         R"(","io.modelcontextprotocol/clientInfo":{"name":"gatehouse-loadgen","version":"1"},)"
-         R"("io.modelcontextprotocol/clientCapabilities":{}})";
-}
+struct Shared {
+  const LoadOptions& opts;
+  Totals& totals;
+  Endpoints endpoints;
+  asio::ssl::context* tls;
+};
 
 std::string request_body(const LoadOptions& o, std::uint64_t id) {
   std::string params;
   if (o.method == "tools/call") {
     params = R"("name":")" + o.tool + R"(","arguments":{"text":")" + std::string(o.payload_bytes, 'x') + "\"}";
   }
-  if (o.era == Era::modern) params += (params.empty() ? "" : ",") + meta_json();
+  std::string meta;
+  if (o.progress) meta = R"("progressToken":)" + std::to_string(id);
+  if (o.era == Era::modern) {
+    meta += std::string(meta.empty() ? "" : ",") + R"("io.modelcontextprotocol/protocolVersion":")" + kModernVersion +
+            R"(","io.modelcontextprotocol/clientInfo":{"name":"gatehouse-loadgen","version":"1"},)"
+            R"("io.modelcontextprotocol/clientCapabilities":{})";
+  }
+  if (!meta.empty()) params += (params.empty() ? "" : ",") + std::string(R"("_meta":{)") + meta + "}";
   return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":")" + o.method + R"(","params":{)" +
          params + "}}";
 }
 
-http::request<http::string_body> make_request(const LoadOptions& o, std::string body, const std::string& session) {
-  http::request<http::string_body> req{http::verb::post, o.path, 11};
+Request make_request(const LoadOptions& o, std::string body, const std::string& session, std::string_view method) {
+  Request req{http::verb::post, o.path, 11};
   req.set(http::field::host, o.host + ":" + std::to_string(o.port));
   req.set(http::field::content_type, "application/json");
   req.set(http::field::accept, "application/json, text/event-stream");
+  if (o.new_connection) req.set(http::field::connection, "close");
   if (!o.bearer.empty()) req.set(http::field::authorization, "Bearer " + o.bearer);
   if (o.era == Era::modern) {
     req.set("MCP-Protocol-Version", kModernVersion);
-    req.set("Mcp-Method", o.method);
-    if (o.method == "tools/call") req.set("Mcp-Name", o.tool);
+    req.set("Mcp-Method", method);
+    if (method == "tools/call") req.set("Mcp-Name", o.tool);
   } else {
     req.set("MCP-Protocol-Version", kLegacyVersion);
     if (!session.empty()) req.set("Mcp-Session-Id", session);
@@ -70,75 +91,92 @@ http::request<http::string_body> make_request(const LoadOptions& o, std::string 
 }
 
 // A JSON-RPC success: the body (JSON or SSE) carries a "result" member and no "error".
-bool is_success(const http::response<http::string_body>& res) {
+bool is_success(const Response& res) {
   if (res.result() != http::status::ok && res.result() != http::status::accepted) return false;
   const auto& b = res.body();
   return b.find("\"result\"") != std::string::npos && b.find("\"error\"") == std::string::npos;
 }
 
-awaitable<bool> exchange(beast::tcp_stream& stream, beast::flat_buffer& buf, http::request<http::string_body>& req,
-                         http::response<http::string_body>& res) {
-  stream.expires_after(std::chrono::seconds(30));
-  auto [we, wn] = co_await http::async_write(stream, req, kTuple);
-  if (we) co_return false;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(64 * 1024 * 1024);
-  auto [re, rn] = co_await http::async_read(stream, buf, parser, kTuple);
-  if (re) co_return false;
-  res = parser.release();
-  co_return true;
+void count_stream(const Response& res, Totals& t) {
+  if (res[http::field::content_type].find("text/event-stream") == std::string_view::npos) return;
+  ++t.sse_responses;
+  const auto& b = res.body();
+  for (auto at = b.find("notifications/progress"); at != std::string::npos; at = b.find("notifications/progress", at + 1))
+    ++t.progress_events;
+}
+
+awaitable<bool> open_connection(Shared& s, Connection& conn) {
+  ++s.totals.connections_opened;
+  bool ok = co_await conn.open(s.endpoints, s.opts.host);
+  if (ok) co_return true;
+  ++s.totals.connect_errors;
+  co_return false;
+}
+
+// Sends one request; with --new-connection on a connection of its own.
+awaitable<bool> send(Shared& s, Connection& conn, Request& req, Response& res) {
+  bool ok = true;
+  if (s.opts.new_connection || !conn.is_open()) ok = co_await open_connection(s, conn);
+  if (ok) ok = co_await conn.exchange(req, res);
+  if (s.opts.new_connection) conn.close();
+  co_return ok;
+}
+
+// Legacy era: initialize + notifications/initialized; the session id, or nullopt.
+awaitable<std::optional<std::string>> initialize(Shared& s, Connection& conn) {
+  Response res;
+  auto init = make_request(
+      s.opts,
+      R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":")" + std::string(kLegacyVersion) +
+          R"(","capabilities":{},"clientInfo":{"name":"gatehouse-loadgen","version":"1"}}})",
+      "", "initialize");
+  bool ok = co_await send(s, conn, init, res);
+  if (!ok || !is_success(res)) {
+    s.totals.error("initialize failed: HTTP " + std::to_string(res.result_int()) + " " + res.body().substr(0, 200));
+    co_return std::nullopt;
+  }
+  std::string session(res["Mcp-Session-Id"]);
+  auto note = make_request(s.opts, R"({"jsonrpc":"2.0","method":"notifications/initialized"})", session,
+                           "notifications/initialized");
+  ok = co_await send(s, conn, note, res);
+  if (!ok) {
+    s.totals.error("notifications/initialized failed");
+    co_return std::nullopt;
+  }
+  co_return session;
 }
 
 struct Worker {
-  const LoadOptions& opts;
-  Totals& totals;
+  Shared& s;
   Clock::time_point start, warm_end, end;
   int index;
 
-  void error(const std::string& what) {
-    ++totals.errors;
-    if (totals.first_error.empty()) totals.first_error = what;
-  }
-
   awaitable<void> run() {
+    const auto& opts = s.opts;
+    // (co_await kept out of constructor arguments and conditions' operands: GCC 12 miscompiles some.)
     auto ex = co_await asio::this_coro::executor;
-    asio::ip::tcp::resolver resolver(ex);
-    auto [rerr, endpoints] = co_await resolver.async_resolve(opts.host, std::to_string(opts.port), kTuple);
-    beast::tcp_stream stream(ex);
-    if (rerr || std::get<0>(co_await stream.async_connect(endpoints, kTuple))) {
-      ++totals.connect_errors;
-      co_return;
+    Connection conn(ex, s.tls);
+    if (!opts.new_connection) {
+      bool ok = co_await open_connection(s, conn);
+      if (!ok) co_return;
     }
-    stream.socket().set_option(asio::ip::tcp::no_delay(true));
-    beast::flat_buffer buf;
-    http::response<http::string_body> res;
     std::string session;
-    std::uint64_t id = 1;
-
     if (opts.era == Era::legacy) {
-      auto init = make_request(opts,
-                               R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":")" +
-                                   std::string(kLegacyVersion) +
-                                   R"(","capabilities":{},"clientInfo":{"name":"gatehouse-loadgen","version":"1"}}})",
-                               "");
-      if (!co_await exchange(stream, buf, init, res) || !is_success(res)) {
-        error("initialize failed: HTTP " + std::to_string(res.result_int()) + " " + res.body().substr(0, 200));
-        co_return;
-      }
-      session = std::string(res["Mcp-Session-Id"]);
-      auto note = make_request(opts, R"({"jsonrpc":"2.0","method":"notifications/initialized"})", session);
-      if (!co_await exchange(stream, buf, note, res)) {
-        error("notifications/initialized failed");
-        co_return;
-      }
+      auto id = co_await initialize(s, conn);
+      if (!id) co_return;
+      session = std::move(*id);
     }
 
     const bool open_loop = opts.rate > 0;
     const auto interval = open_loop ? std::chrono::duration_cast<Clock::duration>(
                                           std::chrono::duration<double>(opts.connections / opts.rate))
                                     : Clock::duration::zero();
+    // Each connection sends at its own slots, spread evenly across the interval; a late
+    // answer delays the next send but its latency still counts from its slot.
     auto scheduled = start + interval * index / std::max(1, opts.connections);
     asio::steady_timer timer(ex);
+    Response res;
+    std::uint64_t id = 1;
     while (true) {
       if (open_loop) {
         scheduled += interval;
@@ -151,23 +189,58 @@ struct Worker {
         break;
       }
       auto sent = Clock::now();
-      auto req = make_request(opts, request_body(opts, id++), session);
-      bool ok = co_await exchange(stream, buf, req, res);
+      auto req = make_request(opts, request_body(opts, id++), session, opts.method);
+      bool ok = co_await send(s, conn, req, res);
       auto done = Clock::now();
-      auto from = open_loop ? scheduled : sent;
       if (!ok) {
-        error("connection lost");
+        s.totals.error("connection lost");
         co_return;
       }
       if (done < warm_end) continue;
       if (!is_success(res)) {
-        error("HTTP " + std::to_string(res.result_int()) + ": " + res.body().substr(0, 200));
+        s.totals.error("HTTP " + std::to_string(res.result_int()) + ": " + res.body().substr(0, 200));
         continue;
       }
-      totals.latencies_ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(done - from).count());
+      count_stream(res, s.totals);
+      auto from = open_loop ? scheduled : sent;
+      s.totals.latencies_ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(done - from).count());
     }
-    beast::error_code ec;
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    conn.close();
+  }
+};
+
+// Sessions mode: worker `index` owns sessions index, index + C, index + 2C...
+struct SessionWorker {
+  Shared& s;
+  Connection& conn;
+  std::vector<std::string>& sessions;
+  std::size_t index;
+
+  awaitable<void> open_all() {
+    for (std::size_t i = index; i < sessions.size(); i += s.opts.connections) {
+      auto id = co_await initialize(s, conn);
+      if (!id) co_return;
+      sessions[i] = std::move(*id);
+    }
+  }
+
+  awaitable<void> call_each() {
+    Response res;
+    for (std::size_t i = index; i < sessions.size(); i += s.opts.connections) {
+      if (sessions[i].empty()) continue;
+      auto sent = Clock::now();
+      auto req = make_request(s.opts, request_body(s.opts, i + 1), sessions[i], s.opts.method);
+      bool ok = co_await send(s, conn, req, res);
+      if (!ok) {
+        s.totals.error("connection lost");
+        co_return;
+      }
+      if (!is_success(res)) {
+        s.totals.error("HTTP " + std::to_string(res.result_int()) + ": " + res.body().substr(0, 200));
+        continue;
+      }
+      s.totals.latencies_ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - sent).count());
+    }
   }
 };
 
@@ -175,6 +248,59 @@ double percentile_us(const std::vector<std::int64_t>& sorted, double p) {
   if (sorted.empty()) return 0;
   auto idx = static_cast<size_t>(p / 100.0 * static_cast<double>(sorted.size() - 1) + 0.5);
   return static_cast<double>(sorted[std::min(idx, sorted.size() - 1)]) / 1000.0;
+}
+
+void report(const LoadOptions& opts, Totals& totals, double seconds) {
+  auto& lat = totals.latencies_ns;
+  std::sort(lat.begin(), lat.end());
+  double rps = seconds > 0 ? static_cast<double>(lat.size()) / seconds : 0;
+  auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+  if (opts.json_output) {
+    std::printf(
+        "{\"requests\":%zu,\"errors\":%llu,\"connect_errors\":%llu,\"connections\":%llu,\"sse_responses\":%llu,"
+        "\"progress_events\":%llu,\"rps\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,"
+        "\"max_us\":%.1f}\n",
+        lat.size(), u(totals.errors), u(totals.connect_errors), u(totals.connections_opened), u(totals.sse_responses),
+        u(totals.progress_events), rps, percentile_us(lat, 50), percentile_us(lat, 90), percentile_us(lat, 99),
+        percentile_us(lat, 99.9), lat.empty() ? 0.0 : lat.back() / 1000.0);
+  } else {
+    std::printf("requests %zu  errors %llu  connect errors %llu  connections %llu  sse %llu  %.1f req/s\n", lat.size(),
+                u(totals.errors), u(totals.connect_errors), u(totals.connections_opened), u(totals.sse_responses), rps);
+    std::printf("latency us: p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n", percentile_us(lat, 50),
+                percentile_us(lat, 90), percentile_us(lat, 99), percentile_us(lat, 99.9),
+                lat.empty() ? 0.0 : lat.back() / 1000.0);
+  }
+  std::fflush(stdout);
+  if (!totals.first_error.empty()) std::fprintf(stderr, "first error: %s\n", totals.first_error.c_str());
+}
+
+int run_sessions(asio::io_context& ctx, Shared& shared) {
+  const auto& opts = shared.opts;
+  std::vector<std::string> sessions(opts.sessions);
+  std::vector<std::unique_ptr<Connection>> conns;
+  std::vector<SessionWorker> workers;
+  for (int i = 0; i < opts.connections; ++i) {
+    conns.push_back(std::make_unique<Connection>(ctx.get_executor(), shared.tls));
+    workers.push_back(SessionWorker{shared, *conns.back(), sessions, static_cast<std::size_t>(i)});
+  }
+  auto t0 = Clock::now();
+  for (auto& w : workers) asio::co_spawn(ctx, w.open_all(), asio::detached);
+  ctx.run();
+  auto open = std::count_if(sessions.begin(), sessions.end(), [](const auto& id) { return !id.empty(); });
+  // First line: the caller samples the server's memory while the sessions sit idle.
+  std::printf("{\"phase\":\"initialized\",\"sessions\":%ld,\"init_s\":%.3f,\"errors\":%llu}\n", static_cast<long>(open),
+              std::chrono::duration<double>(Clock::now() - t0).count(),
+              static_cast<unsigned long long>(shared.totals.errors));
+  std::fflush(stdout);
+  std::this_thread::sleep_for(opts.hold);
+  ctx.restart();
+  auto t1 = Clock::now();
+  for (auto& w : workers) asio::co_spawn(ctx, w.call_each(), asio::detached);
+  ctx.run();
+  report(opts, shared.totals, std::chrono::duration<double>(Clock::now() - t1).count());
+  for (auto& c : conns) c->close();
+  return (shared.totals.errors || shared.totals.connect_errors || static_cast<std::size_t>(open) != opts.sessions) ? 1
+                                                                                                                 : 0;
 }
 
 }  // namespace
@@ -187,35 +313,27 @@ int main(int argc, char** argv) {
   }
   const LoadOptions& opts = *parsed;
   asio::io_context ctx(1);
+  asio::ip::tcp::resolver resolver(ctx);
+  beast::error_code ec;
+  auto endpoints = resolver.resolve(opts.host, std::to_string(opts.port), ec);
+  if (ec) {
+    std::fprintf(stderr, "gatehouse-loadgen: cannot resolve %s: %s\n", opts.host.c_str(), ec.message().c_str());
+    return 2;
+  }
+  std::optional<asio::ssl::context> tls;
+  if (opts.tls) tls.emplace(make_client_tls());
   Totals totals;
+  Shared shared{opts, totals, endpoints, tls ? &*tls : nullptr};
+  if (opts.sessions > 0) return run_sessions(ctx, shared);
+
   auto start = Clock::now();
   auto warm_end = start + opts.warmup;
   auto end = warm_end + opts.duration;
   std::vector<Worker> workers;
   workers.reserve(opts.connections);
-  for (int i = 0; i < opts.connections; ++i) workers.push_back(Worker{opts, totals, start, warm_end, end, i});
+  for (int i = 0; i < opts.connections; ++i) workers.push_back(Worker{shared, start, warm_end, end, i});
   for (auto& w : workers) asio::co_spawn(ctx, w.run(), asio::detached);
   ctx.run();
-
-  auto& lat = totals.latencies_ns;
-  std::sort(lat.begin(), lat.end());
-  double seconds = std::chrono::duration<double>(opts.duration).count();
-  double rps = seconds > 0 ? static_cast<double>(lat.size()) / seconds : 0;
-  if (opts.json_output) {
-    std::printf(
-        "{\"requests\":%zu,\"errors\":%llu,\"connect_errors\":%llu,\"rps\":%.1f,\"p50_us\":%.1f,"
-        "\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f}\n",
-        lat.size(), static_cast<unsigned long long>(totals.errors),
-        static_cast<unsigned long long>(totals.connect_errors), rps, percentile_us(lat, 50), percentile_us(lat, 90),
-        percentile_us(lat, 99), percentile_us(lat, 99.9), lat.empty() ? 0.0 : lat.back() / 1000.0);
-  } else {
-    std::printf("requests %zu  errors %llu  connect errors %llu  %.1f req/s\n", lat.size(),
-                static_cast<unsigned long long>(totals.errors), static_cast<unsigned long long>(totals.connect_errors),
-                rps);
-    std::printf("latency us: p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n", percentile_us(lat, 50),
-                percentile_us(lat, 90), percentile_us(lat, 99), percentile_us(lat, 99.9),
-                lat.empty() ? 0.0 : lat.back() / 1000.0);
-  }
-  if (!totals.first_error.empty()) std::fprintf(stderr, "first error: %s\n", totals.first_error.c_str());
-  return (totals.errors || totals.connect_errors || lat.empty()) ? 1 : 0;
+  report(opts, totals, std::chrono::duration<double>(opts.duration).count());
+  return (totals.errors || totals.connect_errors || totals.latencies_ns.empty()) ? 1 : 0;
 }

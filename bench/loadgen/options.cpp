@@ -7,13 +7,18 @@
 namespace gatehouse::bench {
 
 const char* usage() {
-  return "usage: gatehouse-loadgen --url http://127.0.0.1:PORT/mcp [--era legacy|modern]\n"
+  return "usage: gatehouse-loadgen --url http[s]://127.0.0.1:PORT/mcp [--era legacy|modern]\n"
          "         [--connections N] [--duration SECONDS] [--warmup SECONDS] [--rate RPS]\n"
          "         [--method tools/call|tools/list|ping] [--tool NAME] [--payload BYTES]\n"
-         "         [--bearer TOKEN] [--json]\n"
+         "         [--bearer TOKEN] [--new-connection] [--progress] [--json]\n"
+         "         [--sessions N [--hold SECONDS]]\n"
          "Closed loop by default (each connection sends its next request when the last is\n"
          "answered); --rate gives an open loop whose latency counts from the scheduled send\n"
-         "time, so a stalled server is not hidden (no coordinated omission).\n";
+         "time, so a stalled server is not hidden (no coordinated omission).\n"
+         "--new-connection opens (and for https, handshakes) a connection per request.\n"
+         "--progress sends a progressToken, so a tool that reports progress answers with SSE.\n"
+         "--sessions N initializes N sessions (legacy era), prints a first JSON line when they\n"
+         "are all open, holds them idle for --hold seconds, then makes one call in each.\n";
 }
 
 namespace {
@@ -25,9 +30,16 @@ bool parse_number(std::string_view s, T& out) {
 }
 
 Status parse_url(std::string_view url, LoadOptions& o) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.substr(0, kScheme.size()) != kScheme) return fail(Errc::bad_request, "--url must start with http://");
-  url.remove_prefix(kScheme.size());
+  constexpr std::string_view kHttp = "http://";
+  constexpr std::string_view kHttps = "https://";
+  if (url.substr(0, kHttp.size()) == kHttp) {
+    url.remove_prefix(kHttp.size());
+  } else if (url.substr(0, kHttps.size()) == kHttps) {
+    url.remove_prefix(kHttps.size());
+    o.tls = true;
+  } else {
+    return fail(Errc::bad_request, "--url must start with http:// or https://");
+  }
   auto slash = url.find('/');
   std::string_view authority = url.substr(0, slash);
   o.path = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
@@ -51,6 +63,8 @@ Result<LoadOptions> parse_options(int argc, char** argv) {
       return std::string_view(argv[++i]);
     };
     if (arg == "--json") { o.json_output = true; continue; }
+    if (arg == "--new-connection") { o.new_connection = true; continue; }
+    if (arg == "--progress") { o.progress = true; continue; }
     auto value = next();
     if (!value) return fail(Errc::bad_request, std::string("missing value for ") + std::string(arg));
     double seconds = 0;
@@ -63,9 +77,12 @@ Result<LoadOptions> parse_options(int argc, char** argv) {
       else return fail(Errc::bad_request, "--era is legacy or modern");
     } else if (arg == "--connections") {
       if (!parse_number(*value, o.connections) || o.connections < 1) return fail(Errc::bad_request, "bad --connections");
-    } else if (arg == "--duration" || arg == "--warmup") {
+    } else if (arg == "--duration" || arg == "--warmup" || arg == "--hold") {
       if (!parse_number(*value, seconds) || seconds < 0) return fail(Errc::bad_request, "bad " + std::string(arg));
-      (arg == "--duration" ? o.duration : o.warmup) = std::chrono::milliseconds(static_cast<long>(seconds * 1000));
+      auto& field = arg == "--duration" ? o.duration : arg == "--warmup" ? o.warmup : o.hold;
+      field = std::chrono::milliseconds(static_cast<long>(seconds * 1000));
+    } else if (arg == "--sessions") {
+      if (!parse_number(*value, o.sessions) || o.sessions < 1) return fail(Errc::bad_request, "bad --sessions");
     } else if (arg == "--rate") {
       if (!parse_number(*value, o.rate) || o.rate < 0) return fail(Errc::bad_request, "bad --rate");
     } else if (arg == "--method") {
@@ -81,6 +98,9 @@ Result<LoadOptions> parse_options(int argc, char** argv) {
     }
   }
   if (!have_url) return fail(Errc::bad_request, "--url is required");
+  if (o.sessions > 0 && o.era != Era::legacy)
+    return fail(Errc::bad_request, "--sessions needs the legacy era (the modern era has no sessions)");
+  if (o.sessions > 0 && o.rate > 0) return fail(Errc::bad_request, "--sessions is closed loop: no --rate");
   return o;
 }
 

@@ -25,6 +25,23 @@ TEST(LoadgenOptions, ParsesUrlAndLoadShape) {
   EXPECT_EQ(o->duration.count(), 2500);
 }
 
+TEST(LoadgenOptions, ParsesHttpsAndModes) {
+  auto o = parse({"--url", "https://127.0.0.1:8443/mcp", "--new-connection", "--progress", "--sessions", "1000",
+                  "--hold", "1.5"});
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_TRUE(o->tls);
+  EXPECT_EQ(o->port, 8443);
+  EXPECT_TRUE(o->new_connection);
+  EXPECT_TRUE(o->progress);
+  EXPECT_EQ(o->sessions, 1000u);
+  EXPECT_EQ(o->hold.count(), 1500);
+  auto plain = parse({"--url", "http://127.0.0.1:1/mcp"});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->tls);
+  EXPECT_FALSE(plain->new_connection);
+  EXPECT_EQ(plain->sessions, 0u);
+}
+
 TEST(LoadgenOptions, AcceptsIpv6Literal) {
   auto o = parse({"--url", "http://[::1]:9000/x"});
   ASSERT_TRUE(o.ok());
@@ -34,7 +51,12 @@ TEST(LoadgenOptions, AcceptsIpv6Literal) {
 
 TEST(LoadgenOptions, RejectsBadInput) {
   EXPECT_FALSE(parse({}).ok());
-  EXPECT_FALSE(parse({"--url", "https://h:1/"}).ok());
+  EXPECT_FALSE(parse({"--url", "ftp://h:1/"}).ok());
+  EXPECT_FALSE(parse({"--url", "https://h/mcp"}).ok());
+  EXPECT_FALSE(parse({"--url", "http://h:1/", "--sessions", "0"}).ok());
+  EXPECT_FALSE(parse({"--url", "http://h:1/", "--sessions", "10", "--era", "modern"}).ok());
+  EXPECT_FALSE(parse({"--url", "http://h:1/", "--sessions", "10", "--rate", "5"}).ok());
+  EXPECT_FALSE(parse({"--url", "http://h:1/", "--hold", "-1"}).ok());
   EXPECT_FALSE(parse({"--url", "http://h/mcp"}).ok());
   EXPECT_FALSE(parse({"--url", "http://h:1/", "--connections", "0"}).ok());
   EXPECT_FALSE(parse({"--url", "http://h:1/", "--era", "future"}).ok());

@@ -1,4 +1,12 @@
 // gatehouse-echo: one tool, `echo`, that returns its text. The quickstart's first backend.
+// A second tool, `echo_stream`, reports `steps` progress notifications before the same
+// result, so a caller that sends a progressToken gets an SSE answer (bench/compare `sse`).
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <cstdint>
+
 #include "sdk/run.hpp"
 
 using namespace gatehouse;
@@ -13,6 +21,28 @@ int main(int argc, char** argv) {
                        {"required", {"text"}}},
       .annotations = {{"readOnlyHint", true}},
       .handler = [](const boost::json::object& args, sdk::Context&) -> boost::asio::awaitable<Result<boost::json::object>> {
+        co_return sdk::text_result(args.at("text").as_string());
+      },
+  });
+  server.tool({
+      .name = "echo_stream",
+      .description = "Echoes its input after reporting progress (steps notifications, default 3)",
+      .input_schema = {{"type", "object"},
+                       {"properties",
+                        {{"text", {{"type", "string"}, {"description", "Text to echo"}}},
+                         {"steps", {{"type", "integer"}, {"minimum", 0}, {"maximum", 100}}}}},
+                       {"required", {"text"}}},
+      .annotations = {{"readOnlyHint", true}},
+      .handler = [](const boost::json::object& args, sdk::Context& ctx)
+          -> boost::asio::awaitable<Result<boost::json::object>> {
+        std::int64_t steps = 3;
+        if (const auto* s = args.if_contains("steps"); s && s->is_int64()) steps = std::clamp<std::int64_t>(s->as_int64(), 0, 100);
+        for (std::int64_t i = 1; i <= steps; ++i) {
+          ctx.progress(static_cast<double>(i), static_cast<double>(steps));
+          // Yield between notifications, as a tool doing work would: they leave as separate events.
+          auto ex = co_await boost::asio::this_coro::executor;
+          co_await boost::asio::post(ex, boost::asio::use_awaitable);
+        }
         co_return sdk::text_result(args.at("text").as_string());
       },
   });
