@@ -103,6 +103,19 @@ backends: [ { name: b, targets: [ { name: t, http: { url: "http://h/mcp" } } ] }
   EXPECT_FALSE(v.as_object().contains("redis"));
 }
 
+TEST(RedactTest, FgaApiTokenIsRedacted) {
+  Config c;
+  c.admin.emplace();
+  c.admin->fga_api.enabled = true;
+  c.admin->fga_api.token = "fga-api-s3cret";
+  const auto dump = json::serialize(to_redacted_json(c));
+  EXPECT_EQ(dump.find("fga-api-s3cret"), std::string::npos) << dump;
+  const json::value all = to_redacted_json(c);
+  const auto& api = all.at("admin").at("fga_api");
+  EXPECT_EQ(api.at("token").as_string(), kRedacted);
+  EXPECT_TRUE(api.at("enabled").as_bool());
+}
+
 TEST(RedactTest, Helpers) {
   EXPECT_EQ(redact_url("redis://u:p@h:1/0?x=1"), "redis://u:[redacted]@h:1/0?x=1");
   EXPECT_EQ(redact_url("http://h/x"), "http://h/x");
