@@ -108,7 +108,7 @@ TEST(LoaderTest, ReferenceExampleLoadsWithEveryField) {
   const Expr& when = route.policy->allow[1].when;
   EXPECT_EQ(when.source, R"("user" in identity.roles && mcp.tool == "get_time")");
   EXPECT_EQ(when.pos.file, path);
-  EXPECT_EQ(when.pos.line, 68);
+  EXPECT_EQ(when.pos.line, 70);
   EXPECT_EQ(when.pos.column, 43);  // the opening quote
   EXPECT_TRUE(when.quoted);
   EXPECT_EQ(when.at(0).column, 44);
@@ -497,6 +497,73 @@ TEST(LoaderTest, MissingFileIsAnError) {
   auto r = load_file("/nonexistent/gw.yaml");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message, "/nonexistent/gw.yaml: cannot open the file");
+}
+
+// spiffe.workload_api and listeners[].tls.source (the SPIFFE Workload API as the source of
+// the listener's SVID and bundles).
+TEST(LoaderTest, WorkloadApiListenerTls) {
+  std::string yaml(kMinimal);
+  yaml.replace(yaml.find("    port: 8080"), 14,
+               "    port: 8080\n    tls: { source: workload_api, require_client_cert: true, trust_domains: [example.org],"
+               " spiffe_id: spiffe://example.org/gw }");
+  yaml += "spiffe:\n  workload_api: { socket: unix:///run/spire/agent.sock, startup_timeout: 5s }\n";
+  auto r = load(yaml);
+  ASSERT_TRUE(r) << r.error().message;
+  const Tls& tls = *r->listeners[0].tls;
+  EXPECT_EQ(tls.source, TlsSource::workload_api);
+  EXPECT_TRUE(tls.require_client_cert);
+  EXPECT_TRUE(tls.cert.empty());
+  EXPECT_EQ(tls.trust_domains, std::vector<std::string>{"example.org"});
+  EXPECT_EQ(tls.spiffe_id, "spiffe://example.org/gw");
+  ASSERT_TRUE(r->spiffe && r->spiffe->workload_api);
+  EXPECT_EQ(r->spiffe->workload_api->socket, "unix:///run/spire/agent.sock");
+  EXPECT_EQ(r->spiffe->workload_api->startup_timeout, std::chrono::seconds(5));
+
+  // The socket may come from SPIFFE_ENDPOINT_SOCKET at start; the timeout defaults to 30s.
+  std::string env_only(kMinimal);
+  env_only += "spiffe: { workload_api: {} }\n";
+  auto e = load(env_only);
+  ASSERT_TRUE(e) << e.error().message;
+  EXPECT_TRUE(e->spiffe->workload_api->socket.empty());
+  EXPECT_EQ(e->spiffe->workload_api->startup_timeout, std::chrono::seconds(30));
+  // Files stay the default source.
+  std::string files(kMinimal);
+  files.replace(files.find("    port: 8080"), 14, "    port: 8080\n    tls: { cert: /c.pem, key: /k.pem }");
+  EXPECT_EQ(load(files)->listeners[0].tls->source, TlsSource::files);
+}
+
+TEST(LoaderTest, BadWorkloadApiBlocks) {
+  auto listener = [](std::string tls, std::string spiffe = "spiffe: { workload_api: { socket: unix:///a.sock } }\n") {
+    std::string yaml(kMinimal);
+    yaml.replace(yaml.find("    port: 8080"), 14, "    port: 8080\n    tls: " + tls);
+    return errors(yaml + spiffe);
+  };
+  EXPECT_EQ(listener("{ source: workload_api }", ""),
+            "/etc/gh/gw.yaml:4:10: listeners[0].tls.source: source: workload_api needs a spiffe: { workload_api: { "
+            "socket: ... } } section");
+  EXPECT_EQ(listener("{ source: workload_api, cert: /c.pem }"),
+            "/etc/gh/gw.yaml:4:40: listeners[0].tls.cert: not used with source: workload_api (the SVID and bundles "
+            "come from the agent)");
+  EXPECT_EQ(listener("{ source: workload_api, client_ca: /ca.pem }"),
+            "/etc/gh/gw.yaml:4:45: listeners[0].tls.client_ca: not used with source: workload_api (the SVID and "
+            "bundles come from the agent)");
+  EXPECT_EQ(listener("{ source: workload_api, spiffe_id: example.org/gw }"),
+            "/etc/gh/gw.yaml:4:45: listeners[0].tls.spiffe_id: a SPIFFE ID starts with spiffe://");
+  EXPECT_EQ(listener("{ source: workload_api, trust_domains: [Example.ORG] }"),
+            "/etc/gh/gw.yaml:4:49: listeners[0].tls.trust_domains: bad trust domain \"Example.ORG\" (lowercase "
+            "letters, digits, '.', '-', '_')");
+  EXPECT_EQ(listener("{ source: spire, cert: /c.pem, key: /k.pem }"),
+            "/etc/gh/gw.yaml:4:20: listeners[0].tls.source: unknown value \"spire\" (one of: files, workload_api)");
+  EXPECT_EQ(listener("{ cert: /c.pem, key: /k.pem, trust_domains: [example.org] }"),
+            "/etc/gh/gw.yaml:4:10: listeners[0].tls.client_ca: required when trust_domains is set");
+  std::string yaml(kMinimal);
+  EXPECT_EQ(errors(yaml + "spiffe: { workload_api: { socket: /tmp/agent.sock } }\n"),
+            "/etc/gh/gw.yaml:14:35: spiffe.workload_api.socket: expected unix:///path/to/agent.sock or tcp://ip:port");
+  EXPECT_EQ(errors(yaml + "spiffe: { workload_api: { sockett: unix:///a.sock } }\n"),
+            "/etc/gh/gw.yaml:14:27: spiffe.workload_api.sockett: unknown field \"sockett\" (did you mean \"socket\"?)");
+  EXPECT_EQ(errors(yaml + "spiffe: { workload_api: { startup_timeout: -1s } }\n").find("startup_timeout") !=
+                std::string::npos,
+            true);
 }
 
 }  // namespace

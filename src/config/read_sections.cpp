@@ -33,19 +33,45 @@ std::string unknown_reference(std::string_view what, const std::string& name,
 }
 
 namespace {
+bool valid_trust_domain_name(std::string_view name) {
+  return !name.empty() && name.size() <= 255 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+  });
+}
+
 void read_tls(MapReader& parent, Listener& l) {
   auto f = parent.get("tls");
   if (!f) return;
   MapReader m(parent.ctx(), *f);
   if (!m.is_map()) return;
   Tls& tls = l.tls.emplace();
+  tls.pos = m.pos();
+  m.choice("source", tls.source, {{"files", TlsSource::files}, {"workload_api", TlsSource::workload_api}});
+  m.boolean("require_client_cert", tls.require_client_cert);
+  m.strings("trust_domains", tls.trust_domains);
+  if (auto tf = m.get("trust_domains"))
+    for (const auto& d : tls.trust_domains)
+      if (!valid_trust_domain_name(d))
+        m.ctx().error(tf->node, tf->path, "bad trust domain \"" + d + "\" (lowercase letters, digits, '.', '-', '_')");
+  if (tls.source == TlsSource::workload_api) {
+    // The agent supplies certificate, key and bundle: files here would silently be ignored.
+    for (const char* key : {"cert", "key", "client_ca"})
+      if (auto kf = m.get(key))
+        m.ctx().error(kf->node, kf->path, "not used with source: workload_api (the SVID and bundles come from the agent)");
+    if (auto sf = m.get("spiffe_id")) {
+      m.string("spiffe_id", tls.spiffe_id);
+      if (!tls.spiffe_id.starts_with("spiffe://")) m.ctx().error(sf->node, sf->path, "a SPIFFE ID starts with spiffe://");
+    }
+    return;
+  }
   m.file_path("cert", tls.cert, true);
   m.file_path("key", tls.key, true);
   m.file_path("client_ca", tls.client_ca);
-  m.boolean("require_client_cert", tls.require_client_cert);
   if (tls.require_client_cert && tls.client_ca.empty() && !m.has("client_ca"))
     m.ctx().error(m.pos(), child_path(m.path(), "client_ca"),
                   "required when require_client_cert is true");
+  if (!tls.trust_domains.empty() && tls.client_ca.empty() && !m.has("client_ca"))
+    m.ctx().error(m.pos(), child_path(m.path(), "client_ca"), "required when trust_domains is set");
 }
 }  // namespace
 
@@ -59,6 +85,25 @@ void read_listeners(Context& ctx, const Field& f, std::vector<Listener>& out) {
     read_tls(m, l);
   });
   if (f.node.IsSequence() && f.node.size() == 0) ctx.error(f.node, f.path, "at least one listener is required");
+}
+
+void read_spiffe(Context& ctx, const Field& f, Spiffe& out) {
+  MapReader m(ctx, f);
+  if (!m.is_map()) return;
+  auto wf = m.get("workload_api");
+  if (!wf) return;
+  MapReader w(ctx, *wf);
+  if (!w.is_map()) return;
+  SpiffeWorkloadApi& api = out.workload_api.emplace();
+  api.pos = w.pos();
+  if (auto sf = w.get("socket")) {
+    w.string("socket", api.socket);
+    // The endpoint forms of the SPIFFE Workload Endpoint spec; the full check (absolute path,
+    // IP address) is the client's, at start.
+    if (!api.socket.starts_with("unix:") && !api.socket.starts_with("tcp://"))
+      ctx.error(sf->node, sf->path, "expected unix:///path/to/agent.sock or tcp://ip:port");
+  }
+  w.duration("startup_timeout", api.startup_timeout);
 }
 
 void read_sessions(Context& ctx, const Field& f, Sessions& out) {
@@ -163,6 +208,9 @@ bool addresses_clash(const std::string& a, const std::string& b) {
 void validate_references(Context& ctx, const Config& config) {
   for (std::size_t i = 0; i < config.listeners.size(); ++i) {
     const auto& l = config.listeners[i];
+    if (l.tls && l.tls->source == TlsSource::workload_api && !(config.spiffe && config.spiffe->workload_api))
+      ctx.error(l.tls->pos, index_path("listeners", i) + ".tls.source",
+                "source: workload_api needs a spiffe: { workload_api: { socket: ... } } section");
     if (l.port == 0) continue;
     for (std::size_t j = 0; j < i; ++j) {
       const auto& o = config.listeners[j];
@@ -186,3 +234,7 @@ void validate_references(Context& ctx, const Config& config) {
 }
 
 }  // namespace gatehouse::config::detail
+
+namespace gatehouse::config {
+std::string_view to_string(TlsSource s) { return s == TlsSource::workload_api ? "workload_api" : "files"; }
+}  // namespace gatehouse::config

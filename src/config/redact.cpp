@@ -31,7 +31,8 @@ json::value expr(const Expr& e) { return json::string(e.source); }
 json::value listener(const Listener& l) {
   json::object o{{"name", l.name}, {"address", l.address}, {"port", l.port}, {"threads", l.threads}};
   if (l.tls) {
-    o["tls"] = json::object{{"cert", l.tls->cert},
+    o["tls"] = json::object{{"source", to_string(l.tls->source)},
+                            {"cert", l.tls->cert},
                             {"key", l.tls->key},
                             {"client_ca", l.tls->client_ca},
                             {"require_client_cert", l.tls->require_client_cert}};
@@ -260,6 +261,9 @@ json::value to_redacted_json(const Config& c) {
         {"address", c.admin->address},
         {"port", c.admin->port},
         {"fga_api", json::object{{"enabled", c.admin->fga_api.enabled}, {"token", secret(c.admin->fga_api.token)}}}};
+  if (c.spiffe && c.spiffe->workload_api)
+    o["spiffe"] = json::object{{"workload_api", json::object{{"socket", c.spiffe->workload_api->socket},
+                                                             {"startup_timeout", format_duration(c.spiffe->workload_api->startup_timeout)}}}};
   return o;
 }
 

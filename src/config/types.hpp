@@ -38,11 +38,34 @@ struct Expr {
   }
 };
 
+// Where a TLS side gets its certificate and trust bundle: files on disk (reloaded when they
+// change), or the SPIFFE Workload API (spiffe.workload_api: X.509-SVID and bundles streamed).
+enum class TlsSource { files, workload_api };
+
 struct Tls {
-  std::string cert;       // absolute path
-  std::string key;        // absolute path
-  std::string client_ca;  // absolute path; empty = no client certificates asked for
+  TlsSource source = TlsSource::files;
+  std::string cert;       // absolute path (files)
+  std::string key;        // absolute path (files)
+  std::string client_ca;  // absolute path (files); empty = no client certificates asked for
   bool require_client_cert = false;
+  // Non-empty: client certificates must carry a SPIFFE ID in one of these trust domains; with
+  // workload_api also the only bundles trusted (empty: every bundle the agent sends).
+  std::vector<std::string> trust_domains;
+  std::string spiffe_id;  // workload_api: the SVID to serve when the agent sends several; empty: the first
+  SourcePos pos;
+};
+
+// spiffe.workload_api: the SPIFFE Workload API endpoint (a SPIRE agent's socket).
+struct SpiffeWorkloadApi {
+  std::string socket;  // unix:///path or tcp://ip:port; empty = $SPIFFE_ENDPOINT_SOCKET at start
+  // Listeners with tls.source workload_api wait this long for the first SVID at start, then
+  // the gateway refuses to start.
+  Duration startup_timeout{std::chrono::seconds(30)};
+  SourcePos pos;
+};
+
+struct Spiffe {
+  std::optional<SpiffeWorkloadApi> workload_api;
 };
 
 struct Listener {
@@ -332,6 +355,7 @@ struct Config {
   std::optional<Admin> admin;
   Limits limits;
   Log log;
+  std::optional<Spiffe> spiffe;
 
   const Listener* find_listener(std::string_view name) const {
     for (const auto& l : listeners)
@@ -352,5 +376,6 @@ std::string_view to_string(PolicySpec::Hidden h);
 std::string_view to_string(FgaStore::Kind k);
 std::string_view to_string(RateLimitRule::Store s);
 std::string_view to_string(Log::Level l);
+std::string_view to_string(TlsSource s);
 
 }  // namespace gatehouse::config
