@@ -35,6 +35,9 @@ class JwtAuthenticator {
   boost::asio::awaitable<Result<std::shared_ptr<const Identity>>> authenticate(std::string token,
                                                                                std::int64_t now) const;
 
+  // True when the token's (unverified) iss names one of these providers.
+  bool claims_token(const ParsedJws& jws) const { return provider_for(jws) != nullptr; }
+
   // The synchronous part alone, against the keys currently held (no network).
   Result<std::shared_ptr<const Identity>> authenticate_cached_keys(std::string_view token, std::int64_t now) const;
 

@@ -17,8 +17,8 @@ bool looks_like_jwt(std::string_view t) {
 
 Result<std::shared_ptr<const RouteAuthenticator>> RouteAuthenticator::create(RouteAuthConfig config,
                                                                             std::shared_ptr<TokenCache> cache) {
-  if (config.jwt.empty() && !config.introspection && !config.api_keys)
-    return fail(Errc::invalid_config, "authentication: no method configured (jwt, introspection or api_keys)");
+  if (config.jwt.empty() && config.jwt_svid.empty() && !config.introspection && !config.api_keys)
+    return fail(Errc::invalid_config, "authentication: no method configured (jwt, jwt-svid, introspection or api_keys)");
   GH_TRY(auto paths, auth::well_known_paths(config.resource.resource));
   GH_TRY(auto url, auth::metadata_url(config.resource.resource));
   std::shared_ptr<RouteAuthenticator> r(new RouteAuthenticator());
@@ -26,8 +26,19 @@ Result<std::shared_ptr<const RouteAuthenticator>> RouteAuthenticator::create(Rou
   r->metadata_url_ = std::move(url);
   r->metadata_json_ = protected_resource_metadata(config.resource);
   if (!config.jwt.empty()) r->jwt_.emplace(config.jwt, std::move(cache));
+  if (!config.jwt_svid.empty()) r->svid_.emplace(config.jwt_svid);
   r->config_ = std::move(config);
   return std::shared_ptr<const RouteAuthenticator>(std::move(r));
+}
+
+// A JWT whose iss names one of our JWT providers goes to them; otherwise one whose sub is a
+// SPIFFE ID of a configured trust domain is a JWT-SVID (SVIDs need not carry iss at all).
+bool RouteAuthenticator::is_jwt_svid(std::string_view token) const {
+  if (!svid_) return false;
+  if (!jwt_) return true;
+  auto jws = parse_jws(token);
+  if (!jws) return false;
+  return !jwt_->claims_token(*jws) && svid_->claims_token(*jws);
 }
 
 Challenge RouteAuthenticator::from_error(const Error& e) const {
@@ -64,7 +75,9 @@ boost::asio::awaitable<AuthnResult> RouteAuthenticator::authenticate(std::string
     if (!bearer) co_return fail_with(bearer.error());
     out.token = std::string(*bearer);
     Result<std::shared_ptr<const Identity>> id = fail(Errc::unauthenticated, "token not accepted", "jwt.malformed");
-    if (looks_like_jwt(out.token) && jwt_) {
+    if (looks_like_jwt(out.token) && is_jwt_svid(out.token)) {
+      id = svid_->authenticate(out.token, now);
+    } else if (looks_like_jwt(out.token) && jwt_) {
       id = co_await jwt_->authenticate(out.token, now);
     } else if (config_.introspection) {
       id = co_await config_.introspection->introspect(out.token, now);

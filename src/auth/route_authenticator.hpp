@@ -1,5 +1,5 @@
 // The authn stage's whole job for one route, behind one call: read the credential (bearer
-// JWT, opaque token via introspection, or API key), produce the Identity, or the exact
+// JWT, JWT-SVID, opaque token via introspection, or API key), produce the Identity, or the exact
 // 401/403 answer the MCP authorization spec asks for (WWW-Authenticate with resource
 // metadata and scopes). Also serves the route's protected resource metadata. Built once per
 // config snapshot; const and thread-safe afterwards.
@@ -15,6 +15,7 @@
 #include "auth/api_keys.hpp"
 #include "auth/introspection.hpp"
 #include "auth/jwt_authenticator.hpp"
+#include "auth/jwt_svid.hpp"
 #include "auth/resource_server.hpp"
 #include "core/result.hpp"
 
@@ -23,6 +24,7 @@ namespace gatehouse::auth {
 struct RouteAuthConfig {
   ProtectedResource resource;  // resource = the route's public URL
   std::vector<JwtProvider> jwt;                   // several issuers per route
+  std::vector<JwtSvidProvider> jwt_svid;          // SPIFFE workloads, one per trust domain
   std::shared_ptr<Introspector> introspection;    // for tokens that are not JWTs
   std::shared_ptr<const ApiKeyStore> api_keys;    // machine clients
   std::vector<std::string> required_scopes;       // for every request on the route
@@ -66,9 +68,11 @@ class RouteAuthenticator {
  private:
   RouteAuthenticator() = default;
   Challenge from_error(const Error& e) const;
+  bool is_jwt_svid(std::string_view token) const;
 
   RouteAuthConfig config_;
   std::optional<JwtAuthenticator> jwt_;
+  std::optional<JwtSvidAuthenticator> svid_;
   WellKnownPaths paths_;
   std::string metadata_url_;
   std::string metadata_json_;

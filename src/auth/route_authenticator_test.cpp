@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/serialize.hpp>
+
 #include "auth/crypto_util.hpp"
 #include "auth/test_keys.hpp"
 #include "auth/test_net.hpp"
@@ -124,6 +126,51 @@ TEST_F(RouteAuth, MetadataPathsAndConfigErrors) {
   bad_url.resource.resource = "/mcp";
   bad_url.api_keys = std::make_shared<const ApiKeyStore>();
   EXPECT_FALSE(RouteAuthenticator::create(bad_url, nullptr).ok());
+}
+
+// A route with a JWT issuer and a SPIFFE trust domain: each token goes to the method it names.
+struct FixedBundle final : JwtBundleSource {
+  std::shared_ptr<const JwkSet> keys;
+  std::shared_ptr<const JwkSet> current(std::string_view td) const override { return td == "example.org" ? keys : nullptr; }
+};
+
+TEST_F(RouteAuth, JwtSvidBesideJwt) {
+  auto svid_key = testing::generate_key(Alg::es256, "svid");
+  auto bundle = std::make_shared<FixedBundle>();
+  auto member = svid_key.public_jwk();
+  member.erase("use");
+  member["use"] = "jwt-svid";
+  bundle->keys = std::make_shared<const JwkSet>(
+      *parse_jwt_bundle(boost::json::serialize(boost::json::object{{"keys", boost::json::array{member}}})));
+  RouteAuthConfig c;
+  c.resource.resource = kResource;
+  ValidatorConfig v;
+  v.issuer = kIss;
+  v.audiences = {kResource};
+  c.jwt.push_back(JwtProvider{*Validator::create(v), JwksCache::fixed(*parse_jwks(testing::jwks_json({&key})))});
+  c.jwt_svid.push_back(JwtSvidProvider{*JwtSvidValidator::create({"example.org", "spiffe://example.org/gw", std::chrono::seconds(60), {"tools:call"}}), bundle});
+  c.required_scopes = {"tools:call"};
+  auto auth = *RouteAuthenticator::create(std::move(c), std::make_shared<TokenCache>(100));
+
+  auto a = run(auth->authenticate("Bearer " + jwt(), "", kNow));
+  ASSERT_TRUE(a.ok()) << a.challenge->reason;
+  EXPECT_EQ(a.identity->method, "jwt");
+  boost::json::object svid{{"sub", "spiffe://example.org/agent"}, {"aud", "spiffe://example.org/gw"}, {"exp", kNow + 60}};
+  auto b = run(auth->authenticate("Bearer " + testing::sign_jwt(svid_key, svid), "", kNow));
+  ASSERT_TRUE(b.ok()) << b.challenge->reason;
+  EXPECT_EQ(b.identity->method, "jwt-svid");
+  EXPECT_EQ(b.identity->subject, "spiffe://example.org/agent");
+  EXPECT_TRUE(b.identity->has_scope("tools:call"));  // the route's scopes: required_scopes pass
+  // An SVID carrying our JWT issuer's iss is judged as a JWT (and its key is unknown there).
+  svid["iss"] = kIss;
+  auto c2 = run(auth->authenticate("Bearer " + testing::sign_jwt(svid_key, svid), "", kNow));
+  EXPECT_EQ(c2.challenge->reason, "jwt.unknown_kid");
+  // Neither an issuer nor a trust domain of ours: the JWT path answers.
+  svid.erase("iss");
+  svid["sub"] = "spiffe://other.org/agent";
+  auto d = run(auth->authenticate("Bearer " + testing::sign_jwt(svid_key, svid), "", kNow));
+  EXPECT_EQ(d.challenge->status, 401);
+  EXPECT_EQ(d.challenge->reason, "jwt.bad_issuer");
 }
 
 }  // namespace

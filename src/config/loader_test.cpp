@@ -84,7 +84,7 @@ TEST(LoaderTest, ReferenceExampleLoadsWithEveryField) {
   EXPECT_EQ(route.public_url, "http://127.0.0.1:8080/mcp");
   ASSERT_TRUE(route.auth);
   EXPECT_EQ(route.auth->scopes, std::vector<std::string>{"mcp:tools"});
-  ASSERT_EQ(route.auth->providers.size(), 2u);
+  ASSERT_EQ(route.auth->providers.size(), 3u);
   const ProviderSpec& idp = route.auth->providers[0];
   EXPECT_EQ(idp.kind, ProviderSpec::Kind::jwt);
   EXPECT_EQ(idp.issuer, "http://127.0.0.1:4444");
@@ -96,6 +96,12 @@ TEST(LoaderTest, ReferenceExampleLoadsWithEveryField) {
   ASSERT_EQ(keys.api_keys.size(), 1u);
   EXPECT_EQ(keys.api_keys[0].name, "ci");
   EXPECT_EQ(keys.api_keys[0].roles, std::vector<std::string>{"admin"});
+  const ProviderSpec& svid = route.auth->providers[2];
+  EXPECT_EQ(svid.kind, ProviderSpec::Kind::jwt_svid);
+  EXPECT_EQ(svid.spiffe.trust_domain, "example.org");
+  EXPECT_EQ(svid.spiffe.audience, "spiffe://example.org/gatehouse");
+  EXPECT_EQ(svid.spiffe.bundle, SpiffeProviderSpec::Bundle::file);
+  EXPECT_EQ(svid.spiffe.bundle_file, dir + "/spiffe-bundle.json");
   ASSERT_TRUE(route.auth->authorization_server);
   const AsHelperSpec& helper = *route.auth->authorization_server;
   EXPECT_EQ(helper.provider, "idp");
@@ -108,7 +114,7 @@ TEST(LoaderTest, ReferenceExampleLoadsWithEveryField) {
   const Expr& when = route.policy->allow[1].when;
   EXPECT_EQ(when.source, R"("user" in identity.roles && mcp.tool == "get_time")");
   EXPECT_EQ(when.pos.file, path);
-  EXPECT_EQ(when.pos.line, 70);
+  EXPECT_EQ(when.pos.line, 79);
   EXPECT_EQ(when.pos.column, 43);  // the opening quote
   EXPECT_TRUE(when.quoted);
   EXPECT_EQ(when.at(0).column, 44);
@@ -356,6 +362,57 @@ TEST(LoaderTest, AuthPolicyAndLimitErrors) {
             "/etc/gh/gw.yaml:22:10: routes[0].fga.model_file: missing required field\n"
             "/etc/gh/gw.yaml:22:10: routes[0].fga.check: missing required field\n"
             "/etc/gh/gw.yaml:22:19: routes[0].fga.store.dsn: required for kind postgres");
+}
+
+TEST(LoaderTest, SpiffeJwtSvidProvider) {
+  std::string yaml(kMinimal);
+  yaml.replace(yaml.find("    backend: tools\n"), 19, R"(    backend: tools
+    auth:
+      providers:
+        - name: workloads
+          spiffe: { trust_domain: example.org, audience: spiffe://example.org/gw, bundle_file: b/bundle.json }
+)");
+  auto r = load(yaml);
+  ASSERT_TRUE(r) << r.error().message;
+  const ProviderSpec& p = r->routes[0].auth->providers[0];
+  EXPECT_EQ(p.kind, ProviderSpec::Kind::jwt_svid);
+  EXPECT_EQ(p.spiffe.bundle_file, "/etc/gh/b/bundle.json");
+  EXPECT_EQ(p.spiffe.audience, "spiffe://example.org/gw");
+  yaml.replace(yaml.find("bundle_file: b/bundle.json"), 26, "bundle: workload_api");
+  auto agent = load(yaml);
+  ASSERT_TRUE(agent) << agent.error().message;
+  EXPECT_EQ(agent->routes[0].auth->providers[0].spiffe.bundle, SpiffeProviderSpec::Bundle::workload_api);
+}
+
+TEST(LoaderTest, SpiffeJwtSvidProviderErrors) {
+  std::string yaml(kMinimal);
+  yaml.replace(yaml.find("    backend: tools\n"), 19, R"(    backend: tools
+    auth:
+      providers:
+        - name: both
+          issuer: http://idp
+          audience: x
+          spiffe: { trust_domain: example.org, audience: a, bundle_file: b.json }
+        - name: nodomain
+          spiffe: { audience: a, bundle_file: b.json }
+        - name: badtd
+          spiffe: { trust_domain: "spiffe://Example.org", audience: a, bundle_file: b.json }
+        - name: nobundle
+          spiffe: { trust_domain: example.org, audience: a }
+        - name: agent
+          spiffe: { trust_domain: example.org, audience: a, bundle: workload_api, bundle_file: b.json }
+        - name: typo
+          spiffe: { trust_domain: example.org, audience: a, bundle_fil: b.json, bundle: files }
+)");
+  EXPECT_EQ(errors(yaml),
+            "/etc/gh/gw.yaml:11:11: routes[0].auth.providers[0]: a provider has one of issuer (JWT), spiffe (JWT-SVID) or api_keys\n"
+            "/etc/gh/gw.yaml:16:19: routes[0].auth.providers[1].spiffe.trust_domain: missing required field\n"
+            "/etc/gh/gw.yaml:18:35: routes[0].auth.providers[2].spiffe.trust_domain: not a trust domain name (lowercase letters, digits, '.', '-', '_'; no scheme)\n"
+            "/etc/gh/gw.yaml:20:19: routes[0].auth.providers[3].spiffe.bundle_file: missing required field (the trust domain's SPIFFE bundle)\n"
+            "/etc/gh/gw.yaml:22:19: routes[0].auth.providers[4].spiffe.bundle_file: bundle_file and bundle: workload_api exclude each other\n"
+            "/etc/gh/gw.yaml:24:19: routes[0].auth.providers[5].spiffe.bundle_file: missing required field (the trust domain's SPIFFE bundle)\n"
+            "/etc/gh/gw.yaml:24:61: routes[0].auth.providers[5].spiffe.bundle_fil: unknown field \"bundle_fil\" (did you mean \"bundle_file\"?)\n"
+            "/etc/gh/gw.yaml:24:89: routes[0].auth.providers[5].spiffe.bundle: unknown value \"files\" (one of: file, workload_api) (did you mean \"file\"?)");
 }
 
 TEST(LoaderTest, FgaRemoteAndCache) {

@@ -47,16 +47,48 @@ bool is_sha256_hex(const std::string& s) {
          });
 }
 
+bool valid_trust_domain(const std::string& s) {
+  return !s.empty() && s.size() <= 255 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+         });
+}
+
+// spiffe: JWT-SVIDs of one trust domain.
+void read_spiffe_provider(MapReader& parent, SpiffeProviderSpec& s) {
+  auto f = parent.get("spiffe");
+  if (!f) return;
+  MapReader m(parent.ctx(), *f);
+  if (!m.is_map()) return;
+  m.string("trust_domain", s.trust_domain, true);
+  if (auto tf = m.get("trust_domain"); tf && !s.trust_domain.empty() && !valid_trust_domain(s.trust_domain))
+    m.ctx().error(tf->node, tf->path, "not a trust domain name (lowercase letters, digits, '.', '-', '_'; no scheme)");
+  m.string("audience", s.audience, true);
+  m.file_path("bundle_file", s.bundle_file);
+  using B = SpiffeProviderSpec::Bundle;
+  m.choice("bundle", s.bundle, {{"file", B::file}, {"workload_api", B::workload_api}});
+  if (s.bundle == B::workload_api) {
+    // The top-level spiffe.workload_api section is read after the routes: checked when built.
+    if (!s.bundle_file.empty())
+      m.ctx().error(m.pos(), child_path(m.path(), "bundle_file"), "bundle_file and bundle: workload_api exclude each other");
+  } else if (s.bundle_file.empty() && !m.has("bundle_file")) {
+    m.ctx().error(m.pos(), child_path(m.path(), "bundle_file"), "missing required field (the trust domain's SPIFFE bundle)");
+  }
+}
+
 void read_provider(MapReader& m, ProviderSpec& p) {
   Context& ctx = m.ctx();
   bool jwt = m.has("issuer");
   bool keys = m.has("api_keys");
-  if (jwt == keys) {
+  bool svid = m.has("spiffe");
+  if (svid && (jwt || keys)) {
+    ctx.error(m.pos(), m.path(), "a provider has one of issuer (JWT), spiffe (JWT-SVID) or api_keys");
+  } else if (!svid && jwt == keys) {
     ctx.error(m.pos(), m.path(),
               jwt ? "a provider has either issuer (JWT) or api_keys, not both"
-                  : "a provider needs issuer (JWT) or api_keys");
+                  : "a provider needs issuer (JWT), spiffe (JWT-SVID) or api_keys");
   }
-  p.kind = keys && !jwt ? ProviderSpec::Kind::api_keys : ProviderSpec::Kind::jwt;
+  p.kind = svid ? ProviderSpec::Kind::jwt_svid : keys && !jwt ? ProviderSpec::Kind::api_keys : ProviderSpec::Kind::jwt;
+  read_spiffe_provider(m, p.spiffe);
   m.url("issuer", p.issuer, {"http", "https"});
   m.string("audience", p.audience);
   m.url("jwks_url", p.jwks_url, {"http", "https"});

@@ -49,6 +49,15 @@ json::value provider(const ProviderSpec& p) {
     o["api_keys"] = std::move(keys);
     return o;
   }
+  if (p.kind == ProviderSpec::Kind::jwt_svid) {
+    const auto& s = p.spiffe;
+    o["spiffe"] = json::object{{"trust_domain", s.trust_domain},
+                               {"audience", s.audience},
+                               {"bundle", s.bundle == SpiffeProviderSpec::Bundle::file ? "file" : "workload_api"},
+                               {"bundle_file", s.bundle_file}};
+    o["clock_skew"] = format_duration(p.clock_skew);
+    return o;
+  }
   o["issuer"] = redact_url(p.issuer);
   o["audience"] = p.audience;
   o["jwks_url"] = redact_url(p.jwks_url);

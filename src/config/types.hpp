@@ -91,9 +91,19 @@ struct ApiKeySpec {
   std::vector<std::string> roles;
 };
 
-// Either a JWT issuer (issuer set) or a set of API keys (api_keys non-empty), never both.
+// A provider of SPIFFE JWT-SVIDs: workloads of one trust domain, keys from its bundle.
+struct SpiffeProviderSpec {
+  std::string trust_domain;  // sub must be spiffe://<trust_domain>/...
+  std::string audience;      // aud must contain it
+  enum class Bundle { file, workload_api };
+  Bundle bundle = Bundle::file;
+  std::string bundle_file;  // absolute path of the SPIFFE bundle (JWK Set, "use": "jwt-svid" keys)
+};
+
+// Exactly one of: a JWT issuer (issuer set), a set of API keys (api_keys non-empty), or a
+// SPIFFE trust domain whose JWT-SVIDs are accepted (spiffe).
 struct ProviderSpec {
-  enum class Kind { jwt, api_keys };
+  enum class Kind { jwt, api_keys, jwt_svid };
   std::string name;
   Kind kind = Kind::jwt;
   std::string issuer;
@@ -105,6 +115,7 @@ struct ProviderSpec {
   Duration clock_skew{std::chrono::seconds(60)};
   ClaimNames claims;
   std::vector<ApiKeySpec> api_keys;
+  SpiffeProviderSpec spiffe;  // kind jwt_svid
 };
 
 // The gateway serving authorization-server helpers for IdPs that fall short of what MCP

@@ -19,6 +19,7 @@ std::string provider_of_reason(std::string_view reason) {
   const auto kind = reason.substr(0, reason.find('.'));
   if (kind == "jwt" || kind == "introspection") return std::string(kind);
   if (kind == "apikey") return "api_key";
+  if (kind == "jwtsvid") return "jwt-svid";
   return "none";
 }
 }  // namespace
