@@ -7,8 +7,13 @@
 //   (e) node proxy  mcp-proxy (npm) in front of the same echo server over stdio
 // For each: requests/s and latency from gatehouse-loadgen, CPU seconds per 1,000 requests and
 // peak RSS of the proxy's processes (from /proc), ratios against (a) and (b).
+// Scenarios: small, payload32k, list1/8/64 (closed loop); rate1000 (open loop at 1,000 req/s:
+// latency added over direct at moderate load); sse (an answer streamed as SSE: progress, then
+// the result); sessions1k/sessions10k (that many idle sessions: RSS per session, then one call
+// each); tls-new (one request per new TLS connection: handshakes/s and CPU per handshake) and
+// tls-keepalive (the same over kept TLS connections).
 // Usage: node bench/compare/compare.mjs [--build DIR] [--duration S] [--connections N]
-//          [--scenarios small,payload32k,list1,list8,list64] [--only direct,nginx,...] [--json FILE]
+//          [--scenarios small,payload32k,...|all] [--only direct,nginx,...] [--json FILE]
 import { spawn, execFileSync } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -26,7 +31,12 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
 const build = path.resolve(args.build ?? path.join(root, 'build'));
 const duration = Number(args.duration ?? 5);
 const connections = Number(args.connections ?? 16);
-const scenarios = (args.scenarios ?? 'small,payload32k,list1,list8,list64').split(',');
+const allScenarios = ['small', 'payload32k', 'list1', 'list8', 'list64', 'rate1000', 'sse', 'sessions1k',
+  'sessions10k', 'tls-new', 'tls-keepalive'];
+const scenarios = (!args.scenarios || args.scenarios === 'all' ? allScenarios.join(',') : args.scenarios).split(',');
+for (const sc of scenarios) if (!allScenarios.includes(sc)) throw new Error(`unknown scenario ${sc}`);
+const sessionCount = (sc) => ({ sessions1k: 1000, sessions10k: 10000 })[sc] ?? 0;
+const rateOf = (sc) => (/^rate(\d+)$/.exec(sc) ? Number(sc.slice(4)) : 0);
 const only = args.only ? args.only.split(',') : null;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
 const children = new Set();
@@ -76,9 +86,9 @@ function start(command, argv, opts = {}) {
   return { child, stderr, stop: () => { try { process.kill(-child.pid, 'SIGTERM'); } catch {} } };
 }
 
-// CPU ticks and peak RSS of a process group (every process whose pgid is the leader's pid).
+// CPU ticks, peak and current RSS of a process group (every process whose pgid is the leader's pid).
 function groupUsage(pgid) {
-  let ticks = 0; let hwmKb = 0;
+  let ticks = 0; let hwmKb = 0; let rssKb = 0;
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
@@ -86,24 +96,75 @@ function groupUsage(pgid) {
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (Number(fields[2]) !== pgid) continue;  // field 5: pgrp
       ticks += Number(fields[11]) + Number(fields[12]);  // utime + stime
-      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${d}/status`, 'utf8'));
+      const status = readFileSync(`/proc/${d}/status`, 'utf8');
+      const m = /VmHWM:\s+(\d+)/.exec(status);
       if (m) hwmKb += Number(m[1]);
+      const r = /VmRSS:\s+(\d+)/.exec(status);
+      if (r) rssKb += Number(r[1]);
     } catch { /* exited */ }
   }
-  return { cpuSeconds: ticks / 100, peakRssMb: hwmKb / 1024 };
+  return { cpuSeconds: ticks / 100, peakRssMb: hwmKb / 1024, rssMb: rssKb / 1024 };
+}
+
+function loadgenArgs(url, scenario, bearer) {
+  const argv = ['--url', url, '--connections', String(connections), '--json'];
+  if (bearer) argv.push('--bearer', bearer);
+  if (scenario.startsWith('list')) argv.push('--method', 'tools/list');
+  else argv.push('--method', 'tools/call', '--tool', scenario === 'sse' ? 'echo_stream' : 'echo');
+  if (scenario === 'payload32k') argv.push('--payload', '32768');
+  if (scenario === 'sse') argv.push('--progress');
+  if (rateOf(scenario)) argv.push('--rate', String(rateOf(scenario)));
+  if (scenario === 'tls-new') argv.push('--new-connection');
+  if (sessionCount(scenario)) argv.push('--sessions', String(sessionCount(scenario)), '--hold', '2');
+  else argv.push('--duration', String(duration), '--warmup', '1');
+  return argv;
 }
 
 function loadgen(url, scenario, bearer) {
-  const argv = ['--url', url, '--connections', String(connections), '--duration', String(duration), '--warmup', '1', '--json'];
-  if (bearer) argv.push('--bearer', bearer);
-  if (scenario.startsWith('list')) argv.push('--method', 'tools/list');
-  else argv.push('--method', 'tools/call', '--tool', scenario.tool ?? 'echo');
-  if (scenario === 'payload32k') argv.push('--payload', '32768');
-  const out = execFileSync(bin('bench/loadgen/gatehouse-loadgen'), argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync(bin('bench/loadgen/gatehouse-loadgen'), loadgenArgs(url, scenario, bearer),
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out.trim().split('\n').pop());
 }
 
-function gatehouseConfig(name, port, adminPort, targets, full) {
+// Sessions scenarios: the load generator opens the sessions, says so on its first line, holds
+// them idle for 2 s (RSS is sampled 1 s in), then makes one call in each.
+function loadgenSessions(url, scenario, bearer, group) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin('bench/loadgen/gatehouse-loadgen'), loadgenArgs(url, scenario, bearer),
+      { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = ''; let idle = null; let timer = null;
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (!idle && out.includes('\n')) {
+        const first = JSON.parse(out.slice(0, out.indexOf('\n')));
+        timer = setTimeout(() => { idle = { ...first, rss_idle_mb: groupUsage(group).rssMb }; }, 1000);
+        idle = { pending: true };
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      const lines = out.trim().split('\n');
+      if (lines.length < 2 || !idle || idle.pending) { reject(new Error(`sessions run failed: ${out.slice(0, 300)}`)); return; }
+      resolve({ ...JSON.parse(lines[lines.length - 1]), idle });
+    });
+  });
+}
+
+// ECDSA P-256 server certificate for the TLS scenarios (self-signed; the load generator does
+// not verify), made once with the openssl command line.
+let certFiles = null;
+function serverCertificate() {
+  if (certFiles) return certFiles;
+  const key = path.join(tmp, 'server.key'); const cert = path.join(tmp, 'server.crt');
+  execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key]);
+  execFileSync('openssl', ['req', '-x509', '-new', '-key', key, '-out', cert, '-days', '7', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost']);
+  certFiles = { key, cert };
+  return certFiles;
+}
+
+function gatehouseConfig(name, port, adminPort, targets, full, tls) {
   const targetLines = targets.map((t) => `      - name: ${t.name}\n        http: { url: "${t.url}" }\n        timeout: 10s`).join('\n');
   const extra = full ? fullChainRoute(port, targets.length) : '';
   const yaml = `listeners:
@@ -111,7 +172,7 @@ function gatehouseConfig(name, port, adminPort, targets, full) {
     address: 127.0.0.1
     port: ${port}
     threads: 1
-routes:
+${tls ? `    tls: { cert: "${serverCertificate().cert}", key: "${serverCertificate().key}" }\n` : ''}routes:
   - name: bench
     listener: main
     path: /mcp
@@ -135,7 +196,8 @@ ${full ? `telemetry:\n  access_log: ${path.join(tmp, name + '.access.log')}\n  a
   return file;
 }
 
-function nginxConfig(port, backendPort) {
+function nginxConfig(port, tlsPort, backendPort) {
+  const { cert, key } = serverCertificate();
   const dir = path.join(tmp, 'nginx');
   execFileSync('mkdir', ['-p', dir]);
   const conf = `worker_processes 1;
@@ -151,7 +213,14 @@ http {
   upstream backend { server 127.0.0.1:${backendPort}; keepalive 64; }
   server {
     listen 127.0.0.1:${port};
+    listen 127.0.0.1:${tlsPort} ssl;
+    ssl_certificate ${cert};
+    ssl_certificate_key ${key};
     client_max_body_size 8m;
+    # Bodies above the default 16 KB buffer go to a temporary file (and a warning per request
+    # in the error log): the 32 KB scenario ran at ~1/10 of direct. Keep them in memory, as
+    # the gateway does.
+    client_body_buffer_size 1m;
     location / {
       proxy_pass http://backend;
       proxy_http_version 1.1;
@@ -168,12 +237,31 @@ http {
 
 async function measure(label, url, group, scenario, bearer) {
   const before = group ? groupUsage(group) : null;
+  if (sessionCount(scenario)) {
+    const r = await loadgenSessions(url, scenario, bearer, group);
+    const { idle, ...rest } = r;
+    const n = idle.sessions;
+    return { label, scenario, ...rest, sessions: n, init_s: idle.init_s, rss_before_mb: before.rssMb,
+      rss_idle_mb: idle.rss_idle_mb, kb_per_session: ((idle.rss_idle_mb - before.rssMb) * 1024) / n,
+      peak_rss_mb: groupUsage(group).peakRssMb };
+  }
   const r = loadgen(url, scenario, bearer);
   const after = group ? groupUsage(group) : null;
   const cpu = group ? (after.cpuSeconds - before.cpuSeconds) : NaN;
   // Warmup requests are not in r.requests; count them in CPU per request only roughly (1 s of 1+duration).
   const served = r.requests * (duration + 1) / duration;
-  return { label, scenario, ...r, cpu_s_per_1k: group ? (cpu / served) * 1000 : null, peak_rss_mb: after?.peakRssMb ?? null };
+  const extra = scenario === 'tls-new' && group ? { cpu_ms_per_connection: (cpu / r.connections) * 1000 } : {};
+  return { label, scenario, ...r, ...extra, cpu_s_per_1k: group ? (cpu / served) * 1000 : null, peak_rss_mb: after?.peakRssMb ?? null };
+}
+
+// Which setups run which scenarios: fan-out means something only for Gatehouse (the others
+// have one backend); TLS compares the two TLS terminators (the echo backend has no TLS); the
+// Node peer starts a stdio child per session, so thousands of sessions are not attempted.
+function applies(setup, scenario) {
+  if (scenario.startsWith('list') && scenario !== 'list1') return !!setup.perScenario;
+  if (scenario.startsWith('tls')) return setup.name === 'nginx' || setup.name === 'passthrough';
+  if (sessionCount(scenario)) return setup.name !== 'node-proxy';
+  return true;
 }
 
 async function main() {
@@ -189,12 +277,14 @@ async function main() {
     name: 'nginx',
     async up() {
       const port = await freePort();
-      const conf = nginxConfig(port, echoPort);
+      const tlsPort = await freePort();
+      const conf = nginxConfig(port, tlsPort, echoPort);
       this.proc = start('/usr/sbin/nginx', ['-c', conf, '-p', path.dirname(conf)]);
       await waitPort(port);
       this.u = `http://127.0.0.1:${port}/mcp`;
+      this.tlsU = `https://127.0.0.1:${tlsPort}/mcp`;
     },
-    url() { return this.u; },
+    url(scenario) { return scenario.startsWith('tls') ? this.tlsU : this.u; },
     get group() { return this.proc.child.pid; },
   });
   for (const [name, full] of [['passthrough', false], ['full-chain', true]]) {
@@ -205,10 +295,11 @@ async function main() {
         const n = scenario === 'list8' ? 8 : scenario === 'list64' ? 64 : 1;
         for (let i = 0; i < n; i++) targets.push({ name: `echo${i}`, url: direct });
         const port = await freePort();
-        const file = gatehouseConfig(`${name}-${scenario}`, port, await freePort(), targets, full);
+        const tls = scenario.startsWith('tls');
+        const file = gatehouseConfig(`${name}-${scenario}`, port, await freePort(), targets, full, tls);
         this.proc = start(bin('src/app/gatehouse'), ['run', '--config', file], { env: { ...process.env, ...(full ? fullChainEnv() : {}) } });
         await waitPort(port);
-        this.u = `http://127.0.0.1:${port}/mcp`;
+        this.u = `${tls ? 'https' : 'http'}://127.0.0.1:${port}/mcp`;
         this.bearer = full ? chain.token(this.u) : undefined;
       },
       url() { return this.u; },
@@ -232,13 +323,12 @@ async function main() {
   for (const setup of setups) {
     if (only && !only.includes(setup.name)) continue;
     for (const scenario of scenarios) {
-      // Fan-out scenarios only mean something for Gatehouse (the others have one backend).
-      if (scenario.startsWith('list') && scenario !== 'list1' && !setup.perScenario) continue;
+      if (!applies(setup, scenario)) continue;
       try {
         if (setup.up && (setup.perScenario || !setup.proc)) await setup.up(scenario);
-        const r = await measure(setup.name, setup.url(), setup.group, scenario, setup.bearer);
+        const r = await measure(setup.name, setup.url(scenario), setup.group, scenario, setup.bearer);
         results.push(r);
-        console.error(`${setup.name.padEnd(12)} ${scenario.padEnd(11)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50_us.toFixed(0)} us  p99 ${r.p99_us.toFixed(0)} us  errors ${r.errors}`);
+        console.error(`${setup.name.padEnd(12)} ${scenario.padEnd(13)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50_us.toFixed(0)} us  p99 ${r.p99_us.toFixed(0)} us  errors ${r.errors}${r.kb_per_session !== undefined ? `  ${r.kb_per_session.toFixed(2)} KB/session` : ''}`);
       } catch (e) {
         console.error(`${setup.name} ${scenario}: ${e.message}${setup.proc ? '\n' + setup.proc.stderr() : ''}`);
         results.push({ label: setup.name, scenario, error: String(e.message) });
@@ -306,13 +396,42 @@ function machineInfo() {
 
 function printTable(results) {
   const by = (label, scenario) => results.find((r) => r.label === label && r.scenario === scenario && !r.error);
+  const f = (v, d = 0) => (v === undefined || v === null || Number.isNaN(v) ? '–' : v.toFixed(d));
   const lines = ['| setup | scenario | req/s | p50 µs | p99 µs | ×direct | ×nginx | CPU s/1k req | peak RSS MB | errors |', '|---|---|---|---|---|---|---|---|---|---|'];
   for (const r of results) {
     if (r.error) { lines.push(`| ${r.label} | ${r.scenario} | failed: ${r.error.slice(0, 60)} ||||||||`); continue; }
-    const d = by('direct', r.scenario) ?? by('direct', 'list1');
+    if (sessionCount(r.scenario)) continue;
+    const d = r.scenario.startsWith('tls') ? null : (by('direct', r.scenario) ?? by('direct', 'list1'));
     const n = by('nginx', r.scenario) ?? by('nginx', 'list1');
     const ratio = (base) => (base ? (r.rps / base.rps).toFixed(2) : '–');
-    lines.push(`| ${r.label} | ${r.scenario} | ${r.rps.toFixed(0)} | ${r.p50_us.toFixed(0)} | ${r.p99_us.toFixed(0)} | ${ratio(d)} | ${ratio(n)} | ${r.cpu_s_per_1k?.toFixed(3) ?? '–'} | ${r.peak_rss_mb?.toFixed(1) ?? '–'} | ${r.errors} |`);
+    lines.push(`| ${r.label} | ${r.scenario} | ${f(r.rps)} | ${f(r.p50_us)} | ${f(r.p99_us)} | ${ratio(d)} | ${ratio(n)} | ${f(r.cpu_s_per_1k, 3)} | ${f(r.peak_rss_mb, 1)} | ${r.errors} |`);
+  }
+  // Moderate load: what each hop adds to direct's latency at the same offered rate.
+  const rates = results.filter((r) => rateOf(r.scenario) && !r.error);
+  if (rates.length) {
+    lines.push('', '| setup | scenario | req/s | p50 µs | p99 µs | added p50 µs | added p99 µs |', '|---|---|---|---|---|---|---|');
+    for (const r of rates) {
+      const d = by('direct', r.scenario);
+      lines.push(`| ${r.label} | ${r.scenario} | ${f(r.rps)} | ${f(r.p50_us)} | ${f(r.p99_us)} | ${d ? f(r.p50_us - d.p50_us) : '–'} | ${d ? f(r.p99_us - d.p99_us) : '–'} |`);
+    }
+  }
+  const sess = results.filter((r) => sessionCount(r.scenario) && !r.error);
+  if (sess.length) {
+    lines.push('', '| setup | scenario | sessions | open s | RSS before MB | RSS idle MB | KB/session | one call each: p50 µs | p99 µs | errors |', '|---|---|---|---|---|---|---|---|---|---|');
+    for (const r of sess) {
+      lines.push(`| ${r.label} | ${r.scenario} | ${r.sessions} | ${f(r.init_s, 2)} | ${f(r.rss_before_mb, 1)} | ${f(r.rss_idle_mb, 1)} | ${f(r.kb_per_session, 2)} | ${f(r.p50_us)} | ${f(r.p99_us)} | ${r.errors} |`);
+    }
+  }
+  // TLS: handshakes/s with one request per connection; the CPU a handshake costs is the CPU per
+  // new connection minus the CPU per request over kept connections.
+  const tlsNew = results.filter((r) => r.scenario === 'tls-new' && !r.error);
+  if (tlsNew.length) {
+    lines.push('', '| setup | new TLS conn/s | p50 µs | p99 µs | CPU ms/conn | kept TLS req/s | CPU ms/req kept | CPU ms/handshake |', '|---|---|---|---|---|---|---|---|');
+    for (const r of tlsNew) {
+      const k = by(r.label, 'tls-keepalive');
+      const keptMs = k ? k.cpu_s_per_1k : undefined;
+      lines.push(`| ${r.label} | ${f(r.rps)} | ${f(r.p50_us)} | ${f(r.p99_us)} | ${f(r.cpu_ms_per_connection, 3)} | ${k ? f(k.rps) : '–'} | ${f(keptMs, 3)} | ${keptMs !== undefined ? f(r.cpu_ms_per_connection - keptMs, 3) : '–'} |`);
+    }
   }
   console.log(lines.join('\n'));
 }
