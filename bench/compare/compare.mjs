@@ -421,6 +421,12 @@ function printTable(results) {
     for (const r of sess) {
       lines.push(`| ${r.label} | ${r.scenario} | ${r.sessions} | ${f(r.init_s, 2)} | ${f(r.rss_before_mb, 1)} | ${f(r.rss_idle_mb, 1)} | ${f(r.kb_per_session, 2)} | ${f(r.p50_us)} | ${f(r.p99_us)} | ${r.errors} |`);
     }
+    // The first requests also warm buffers and allocator arenas; the marginal cost of a session
+    // is the difference between the two runs.
+    for (const label of [...new Set(sess.map((r) => r.label))]) {
+      const a = by(label, 'sessions1k'); const b = by(label, 'sessions10k');
+      if (a && b) lines.push('', `${label}: marginal ${f(((b.rss_idle_mb - b.rss_before_mb - (a.rss_idle_mb - a.rss_before_mb)) * 1024) / (b.sessions - a.sessions), 2)} KB per session (10k − 1k)`);
+    }
   }
   // TLS: handshakes/s with one request per connection; the CPU a handshake costs is the CPU per
   // new connection minus the CPU per request over kept connections.
