@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+# nginx (the reference proxy) and the openssl command (the TLS scenarios' certificate).
+if { ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; } || ! command -v openssl >/dev/null; then
   "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends nginx
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends nginx openssl
 fi
 (cd bench/compare && [ -d node_modules/mcp-proxy ] || npm install --no-audit --no-fund --loglevel=error)
 scripts/install-deps.sh
