@@ -135,6 +135,12 @@ struct Prepared {
   std::string key;
 };
 
+void add_key_part(std::string& key, std::string_view part) {
+  key += std::to_string(part.size());
+  key += ':';
+  key += part;
+}
+
 std::string hex(std::string_view raw) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
@@ -264,18 +270,22 @@ class FgaStage final : public gateway::PolicyStage {
     Prepared p;
     p.tuple = *user + " " + *relation + " " + *object;
     p.check = fga::CheckRequest{fga::TupleKey{*object, *relation, *user}, {}};
-    p.key = *user + '\n' + *relation + '\n' + *object + '\n';
+    // Each part length-prefixed: the parts come from the token and the client (a tool name may
+    // hold a newline), and two different checks must never share a key.
+    add_key_part(p.key, *user);
+    add_key_part(p.key, *relation);
+    add_key_part(p.key, *object);
     const auth::Identity* id = identity_of(request);
     if (id) {
       if (info.roles_as_tuples)
         for (const auto& role : id->roles) {
           p.check.query.contextual_tuples.push_back({fga::TupleKey{"role:" + role, "member", *user}, {}, {}});
-          p.key += "role:" + role + '\n';
+          add_key_part(p.key, "role:" + role);
         }
       if (info.groups_as_tuples)
         for (const auto& g : id->groups) {
           p.check.query.contextual_tuples.push_back({fga::TupleKey{"group:" + g, "member", *user}, {}, {}});
-          p.key += "group:" + g + '\n';
+          add_key_part(p.key, "group:" + g);
         }
     }
     const auto& mcp = doc.at("mcp").as_object();
@@ -356,7 +366,10 @@ Result<RouteFga> build_route(const config::Route& route, std::size_t index) {
   GH_TRY(r.relation, Template::compile(spec.check.relation, where + ".check.relation"));
   GH_TRY(r.object, Template::compile(spec.check.object, where + ".check.object"));
   if (spec.remote) {
-    r.remote = std::make_unique<RemoteFga>(*spec.remote);
+    // A CA file that cannot be read refuses the config (the running snapshot keeps serving).
+    auto fetch = make_remote_fetch(*spec.remote);
+    if (!fetch) return fail(Errc::invalid_config, where + ".remote: " + fetch.error().message, "fga.remote_ca");
+    r.remote = std::make_unique<RemoteFga>(*spec.remote, std::move(*fetch));
     return r;
   }
   GH_TRY(auto dsl, read_file(spec.model_file));

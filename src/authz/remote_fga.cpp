@@ -1,5 +1,8 @@
 #include "authz/remote_fga.hpp"
 
+#include <openssl/ssl.h>
+
+#include <boost/asio/ssl/context.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -70,12 +73,31 @@ Result<bool> read_check_answer(const json::value& answer) {
   return allowed->get_bool();
 }
 
+Result<auth::HttpFetch> make_remote_fetch(const config::FgaRemote& spec) {
+  auth::BeastFetchOptions options;
+  options.timeout = spec.timeout;
+  if (!spec.ca.empty()) {
+    auto ctx = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
+    boost::system::error_code ec;
+    ctx->load_verify_file(spec.ca, ec);
+    if (ec) return fail(Errc::invalid_config, "fga.remote.ca " + spec.ca + ": " + ec.message(), "fga.remote_ca");
+    ctx->set_verify_mode(boost::asio::ssl::verify_peer);
+    SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    options.tls = std::move(ctx);
+  }
+  return auth::make_beast_fetch(std::move(options));
+}
+
 RemoteFga::RemoteFga(config::FgaRemote spec, auth::HttpFetch fetch) : spec_(std::move(spec)), fetch_(std::move(fetch)) {
   while (!spec_.url.empty() && spec_.url.back() == '/') spec_.url.pop_back();
   if (!fetch_) {
-    auth::BeastFetchOptions options;
-    options.timeout = spec_.timeout;
-    fetch_ = auth::make_beast_fetch(options);
+    auto made = make_remote_fetch(spec_);
+    if (made) {
+      fetch_ = std::move(*made);
+    } else {
+      Error e = made.error();
+      fetch_ = [e](auth::HttpRequest) -> boost::asio::awaitable<Result<auth::HttpResponse>> { co_return fail(e); };
+    }
   }
 }
 

@@ -15,9 +15,14 @@
 
 namespace gatehouse::authz {
 
+// The HTTP client for a remote: auth::make_beast_fetch with the spec's timeout (https verified
+// against the spec's CA file, or the system trust store; plain http to loopback only). Fails
+// when the CA file cannot be read.
+Result<auth::HttpFetch> make_remote_fetch(const config::FgaRemote& spec);
+
 class RemoteFga {
  public:
-  // `fetch` defaults to auth::make_beast_fetch with the spec's timeout.
+  // `fetch` defaults to make_remote_fetch (the spec's CA must then be readable, else every call fails).
   explicit RemoteFga(config::FgaRemote spec, auth::HttpFetch fetch = {});
 
   // One answer per request, in order. A failed call fails every item it carried.

@@ -455,6 +455,26 @@ TEST(LoaderTest, FgaRemoteAndCache) {
             "/etc/gh/gw.yaml:11:14: routes[0].fga.store: excludes remote (the remote server holds the model and tuples)\n"
             "/etc/gh/gw.yaml:12:15: routes[0].fga.remote.store_id: missing required field\n"
             "/etc/gh/gw.yaml:13:14: routes[0].fga.cache.max_entries: must be at least 1 (use ttl: 0 to turn the cache off)");
+
+  // https anywhere, with an optional CA bundle (relative to the config file); plain http only
+  // to loopback.
+  std::string tls(yaml);
+  tls.replace(tls.find("http://127.0.0.1:8080"), 21, "https://fga.internal:8443");
+  tls.replace(tls.find("timeout: 500ms"), 14, "timeout: 500ms, ca: certs/fga-ca.pem");
+  auto t = load(tls, {{"FGA_TOKEN", "tok"}});
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->routes[0].fga->remote->url, "https://fga.internal:8443");
+  EXPECT_EQ(t->routes[0].fga->remote->ca, "/etc/gh/certs/fga-ca.pem");
+  for (const char* host : {"http://localhost:8080", "http://[::1]:8080"}) {
+    std::string local(yaml);
+    local.replace(local.find("http://127.0.0.1:8080"), 21, host);
+    auto l = load(local, {{"FGA_TOKEN", "tok"}});
+    EXPECT_TRUE(l) << host << ": " << l.error().message;
+  }
+  std::string clear(yaml);
+  clear.replace(clear.find("http://127.0.0.1:8080"), 21, "http://fga.internal:8080");
+  EXPECT_EQ(errors(clear, {{"FGA_TOKEN", "tok"}}),
+            "/etc/gh/gw.yaml:10:22: routes[0].fga.remote.url: plain http only to loopback (127.0.0.1, ::1, localhost); use https");
 }
 
 TEST(LoaderTest, ClashingListenersAndRoutes) {

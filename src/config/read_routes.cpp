@@ -1,5 +1,7 @@
 // routes: matching (listener, host, path), the backend, and the per-route policies
 // (auth, policy rules, fga, rate limits, cors). References are checked as they are read.
+#include <boost/url/parse.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <set>
@@ -239,10 +241,19 @@ void read_fga(MapReader& parent, std::optional<FgaSpec>& out) {
     FgaRemote& remote = fga.remote.emplace();
     if (rm.is_map()) {
       rm.url("url", remote.url, {"http", "https"}, true);
+      // The client (auth::make_beast_fetch) refuses plain http beyond loopback at call time;
+      // said here at load instead of as a deny on every call.
+      if (auto uf = rm.get("url"); uf && remote.url.starts_with("http://")) {
+        auto u = boost::urls::parse_absolute_uri(remote.url);
+        const std::string host = u ? std::string(u->host_address()) : "";
+        if (u && host != "127.0.0.1" && host != "::1" && host != "localhost")
+          rm.ctx().error(uf->node, uf->path, "plain http only to loopback (127.0.0.1, ::1, localhost); use https");
+      }
       rm.string("store_id", remote.store_id, true);
       rm.string("model_id", remote.model_id);
       rm.string("token", remote.token);
       rm.duration("timeout", remote.timeout);
+      rm.file_path("ca", remote.ca);
     }
     for (std::string_view local : {"model_file", "tuples_file", "store"})
       if (auto lf = m.get(local))

@@ -128,6 +128,7 @@ json::value route(const Route& r) {
                                                     {"store_id", remote->store_id},
                                                     {"model_id", remote->model_id},
                                                     {"token", secret(remote->token)},
+                                                    {"ca", remote->ca},
                                                     {"timeout", format_duration(remote->timeout)}};
     }
   }

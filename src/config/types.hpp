@@ -175,6 +175,7 @@ struct FgaRemote {
   std::string store_id;
   std::string model_id;  // empty: the store's latest model
   std::string token;     // optional bearer; a secret for the config dump
+  std::string ca;        // absolute path of PEM CA certificates for https; empty = the system trust store
   Duration timeout{std::chrono::seconds(2)};
 };
 

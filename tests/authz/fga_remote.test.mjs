@@ -7,14 +7,18 @@
 // reload; ttl 0 sees it at once), and the bearer token never reaching the log.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { OpenFgaClient } from '@openfga/sdk';
 import { transformer } from '@openfga/syntax-transformer';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startExample, exampleCommand, spawnTracked, freePort } from '../lib/server.mjs';
-import { startGatehouse, waitForLog } from '../lib/gatehouse.mjs';
+import { startGatehouse, tempDir, waitForLog } from '../lib/gatehouse.mjs';
 
 const sha = (s) => createHash('sha256').update(s).digest('hex');
 const TOKEN = 'fga-bearer-Zq81xT0pSecret';
@@ -67,7 +71,7 @@ async function startRemote(t) {
 }
 
 // Two fga routes on one remote (the second with its own cache setting) and a plain route.
-function yaml(remote, { ttl = '0', ttl2 = '0', modelId = '' } = {}) {
+function yaml(remote, { ttl = '0', ttl2 = '0', modelId = '', url = remote.apiUrl, ca = '' } = {}) {
   const time = exampleCommand('time', ['--stdio']);
   const keys = `
       providers:
@@ -78,7 +82,7 @@ function yaml(remote, { ttl = '0', ttl2 = '0', modelId = '' } = {}) {
             - { name: eve, sha256: "${sha('eve-key')}" }`;
   const fga = (cacheTtl) => `
     fga:
-      remote: { url: "${remote.apiUrl}", store_id: "${remote.storeId}", model_id: "${modelId}", token: "${TOKEN}", timeout: 1s }
+      remote: { url: "${url}", store_id: "${remote.storeId}", model_id: "${modelId}", token: "${TOKEN}", timeout: 1s${ca ? `, ca: "${ca}"` : ''} }
       cache: { ttl: ${cacheTtl} }
       check: { user: 'user:{identity.subject}', relation: can_call, object: 'tool:{mcp.target}/{mcp.tool}' }`;
   return `
@@ -131,12 +135,45 @@ async function assertRefused(promise, what) {
   assert.doesNotMatch(String(err.message), /HTTP \d{3}/, what);
 }
 
-async function setup(t, options) {
-  const remote = await startRemote(t);
+async function setup(t, options, remote) {
+  remote ??= await startRemote(t);
   const up = await startExample(t, 'echo');
   remote.echoUrl = up.url;
   const gw = await startGatehouse(t, yaml(remote, options));
   return { remote, gw };
+}
+
+// A throwaway CA and a server certificate for 127.0.0.1, made with the openssl CLI.
+function pki(dir) {
+  const openssl = (args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  for (const ca of ['ca', 'otherca'])
+    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+      '-subj', `/CN=${ca}`, '-keyout', `${ca}.key`, '-out', `${ca}.pem`,
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  writeFileSync(path.join(dir, 'fga.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n');
+  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=fga',
+    '-keyout', 'fga.key', '-out', 'fga.csr']);
+  openssl(['x509', '-req', '-in', 'fga.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1',
+    '-extfile', 'fga.ext', '-out', 'fga.pem']);
+}
+
+// An https front for the remote (TLS terminated here, the request passed on as is); records
+// the Authorization headers it saw.
+async function httpsFront(t, dir, target) {
+  const seen = [];
+  const server = https.createServer({ key: readFileSync(path.join(dir, 'fga.key')), cert: readFileSync(path.join(dir, 'fga.pem')) },
+    (req, res) => {
+      seen.push(req.headers.authorization);
+      const up = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (ur) => {
+        res.writeHead(ur.statusCode, ur.headers);
+        ur.pipe(res);
+      });
+      up.on('error', () => { res.writeHead(502); res.end(); });
+      req.pipe(up);
+    });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }));
+  return { url: `https://127.0.0.1:${server.address().port}`, seen };
 }
 
 test('a remote OpenFGA decides calls and lists; when it is gone calls are refused and other routes serve', async (t) => {
@@ -161,6 +198,18 @@ test('a remote OpenFGA decides calls and lists; when it is gone calls are refuse
     return a.some((l) => l.decision === 'deny') && a.some((l) => l.decision === 'allow') ? a : null;
   });
   assert.ok(audit.some((l) => l.rule === 'user:alice can_call tool:echo/echo' && l.decision === 'allow'));
+
+  // The remote hangs (stopped process: connections are accepted, nothing answers): the call
+  // is refused after the remote's timeout (1s), not after the client's.
+  remote.proc.kill('SIGSTOP');
+  const started = Date.now();
+  await assertRefused(echo(alice, 'hung'), 'alice -> echo with the remote hung');
+  const waited = Date.now() - started;
+  remote.proc.kill('SIGCONT');
+  assert.ok(waited >= 900 && waited < 8000, `refused after ${waited} ms`);
+  const timedOut = await waitForLog(gw, (lines) => lines.find((l) => l.msg === 'fga.remote_failed' && /timed out/.test(l.error)));
+  assert.equal(timedOut.route, 'tools');
+  assert.match(JSON.stringify((await echo(alice, 'back')).content), /back/);
 
   // The remote goes away: every fga decision fails closed.
   await remote.stop();
@@ -218,4 +267,31 @@ test('a pinned model id is sent; an unknown one fails closed', async (t) => {
   await waitForLog(gw, (lines) => lines.filter((l) => l.msg === 'config.reloaded').length > before, 15000);
   await assertRefused(echo(alice, 'unknown model'), 'unknown model id');
   await waitForLog(gw, (lines) => lines.find((l) => l.msg === 'fga.remote_failed'));
+});
+
+test('an https remote is verified against the configured CA; another CA is refused', async (t) => {
+  const dir = tempDir(t);
+  pki(dir);
+  const remote = await startRemote(t);
+  const front = await httpsFront(t, dir, remote.apiUrl);
+  const { gw } = await setup(t, { url: front.url, ca: path.join(dir, 'ca.pem') }, remote);
+  const alice = await connectAs(t, gw.url('main', '/mcp'), 'alice-key');
+  assert.deepEqual((await toolNames(alice)).filter((n) => n.startsWith('time_')), []);
+  assert.match(JSON.stringify((await echo(alice, 'over tls')).content), /over tls/);
+  assert.ok(front.seen.length >= 2, 'the calls went through the https front');
+  assert.ok(front.seen.every((a) => a === `Bearer ${TOKEN}`), 'the bearer token reaches the remote');
+
+  // The same front checked against a CA that did not sign it: every decision fails closed.
+  const before = gw.logs().filter((l) => l.msg === 'config.reloaded').length;
+  gw.rewrite(yaml(remote, { url: front.url, ca: path.join(dir, 'otherca.pem') }));
+  await waitForLog(gw, (lines) => lines.filter((l) => l.msg === 'config.reloaded').length > before, 15000);
+  await assertRefused(echo(alice, 'wrong ca'), 'a remote signed by another CA');
+  const failed = await waitForLog(gw, (lines) => lines.find((l) => l.msg === 'fga.remote_failed' && /TLS|certificate/i.test(l.error)));
+  assert.match(failed.error, /TLS handshake/);
+
+  // A CA file that cannot be read is refused at reload; the running snapshot keeps serving.
+  gw.rewrite(yaml(remote, { url: front.url, ca: path.join(dir, 'missing.pem') }));
+  const rejected = await waitForLog(gw, (lines) => lines.find((l) => l.msg === 'config.reload_rejected'), 15000);
+  assert.match(rejected.error, /missing\.pem/);
+  assert.equal(gw.stderr().includes(TOKEN), false, 'the fga token appears in the gateway log');
 });
