@@ -9,6 +9,7 @@
 #include "app/config_loading.hpp"
 #include "app/control_loop.hpp"
 #include "app/edge_holder.hpp"
+#include "app/fga_api_holder.hpp"
 #include "app/request_telemetry.hpp"
 #include "app/runtime.hpp"
 #include "app/telemetry_builder.hpp"
@@ -67,10 +68,10 @@ void apply_log_level(const config::Config& config, const std::string& override_l
 // build is rejected as a whole and the running configuration stays.
 class Reloader {
  public:
-  Reloader(std::string path, gateway::Gateway& gateway, EdgeHolder& edge, RuntimeDeps deps,
+  Reloader(std::string path, gateway::Gateway& gateway, EdgeHolder& edge, FgaApiHolder& fga_api, RuntimeDeps deps,
            observe::Telemetry* telemetry, std::vector<unsigned short> bound_ports)
-      : path_(std::move(path)), gateway_(gateway), edge_(edge), deps_(std::move(deps)), telemetry_(telemetry),
-        bound_ports_(std::move(bound_ports)) {}
+      : path_(std::move(path)), gateway_(gateway), edge_(edge), fga_api_(fga_api), deps_(std::move(deps)),
+        telemetry_(telemetry), bound_ports_(std::move(bound_ports)) {}
 
   void reload() {
     std::lock_guard lock(mu_);
@@ -82,6 +83,7 @@ class Reloader {
     ++generation_;
     edge_.store(runtime->edge);
     gateway_.update(runtime->snapshot, runtime->chain);
+    fga_api_.update(*config, std::move(runtime->fga_stores));
     gateway_.set_config_dump(redacted_dump(*config));
     count("applied");
     log::info("config.reloaded", {{"file", path_}, {"generation", generation_}});
@@ -100,6 +102,7 @@ class Reloader {
   std::string path_;
   gateway::Gateway& gateway_;
   EdgeHolder& edge_;
+  FgaApiHolder& fga_api_;
   RuntimeDeps deps_;
   observe::Telemetry* telemetry_;
   std::vector<unsigned short> bound_ports_;
@@ -147,7 +150,9 @@ int run_command(const Command& cmd) {
   options.on_request_start = request_start_observer(tel);
   options.on_shutdown = [] { authz::close_global_limiters(); };
   auto before_scrape = std::make_shared<std::function<void()>>();
-  options.admin_extra = admin_handler(tel, before_scrape);
+  // The admin handler is built once; the OpenFGA API in front of it follows reloads.
+  auto fga_api = std::make_shared<FgaApiHolder>();
+  options.admin_extra = fga_api->wrap(admin_handler(tel, before_scrape));
   auto gateway = gateway::Gateway::create(runtime->snapshot, options);
   if (!gateway) {
     std::fprintf(stderr, "gatehouse: %s\n", gateway.error().message.c_str());
@@ -169,13 +174,14 @@ int run_command(const Command& cmd) {
     }
     edge->store(runtime->edge);
   }
+  fga_api->update(*config, runtime->fga_stores);
   (*gateway)->update(runtime->snapshot, runtime->chain);  // before run(): nothing served yet
   // Certificates and keys rotate in place (the layout a SPIFFE helper writes): poll the
   // files of the listeners as created (from the first runtime).
   for (const auto& r : tls_reloaders) r->start(control.executor());
   (*gateway)->set_config_dump(redacted_dump(*config));
 
-  Reloader reloader(cmd.config, **gateway, *edge, deps, tel.get(), bound);
+  Reloader reloader(cmd.config, **gateway, *edge, *fga_api, deps, tel.get(), bound);
   auto watcher = config::FileWatcher::create(control.executor(), cmd.config, [&reloader] { reloader.reload(); });
   if (!watcher) log::warn("config.watch_unavailable", {{"file", cmd.config}, {"error", watcher.error().message}});
   else (*watcher)->start();

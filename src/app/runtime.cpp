@@ -25,7 +25,10 @@ Result<Runtime> build_runtime(const config::Config& config, std::uint64_t genera
   GH_TRY(auto rules, authz::make_rules_stage(config, deps.audit));
   if (rules) chain->add(gateway::Stage::authz, std::move(rules));
   GH_TRY(auto fga, authz::make_fga_stage(config, deps.audit));  // after the rules: cheaper checks first
-  if (fga) chain->add(gateway::Stage::authz, std::move(fga));
+  if (fga) {
+    rt.fga_stores = authz::fga_route_stores(*fga);
+    chain->add(gateway::Stage::authz, std::move(fga));
+  }
   rt.chain = std::move(chain);
 
   std::vector<policy::CorsRoute> cors;

@@ -13,6 +13,7 @@
 #include "tls/certificate_reloader.hpp"
 #include "config/types.hpp"
 #include "core/result.hpp"
+#include "fga/fixed_store.hpp"
 #include "gateway/gateway_config.hpp"
 #include "gateway/policy_chain.hpp"
 #include "policy/edge.hpp"
@@ -33,6 +34,8 @@ struct Runtime {
   // TLS listeners' certificate reloaders: the first runtime's are polled for rotation
   // (listeners are created once; later runtimes' listener settings need a restart).
   std::vector<std::shared_ptr<tls::CertificateReloader>> tls_reloaders;
+  // The embedded fga routes' stores, which the OpenFGA API on the admin listener serves.
+  std::vector<fga::FixedStore> fga_stores;
 };
 
 // A fresh verified-token cache per snapshot: a token accepted under an old provider list

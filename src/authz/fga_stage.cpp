@@ -22,6 +22,7 @@
 #include "fga/cel_conditions.hpp"
 #include "fga/dsl_parser.hpp"
 #include "fga/engine.hpp"
+#include "fga/fixed_store.hpp"
 #include "fga/memory_store.hpp"
 #include "fga/model_json.hpp"
 #ifdef GATEHOUSE_HAVE_POSTGRES
@@ -157,6 +158,13 @@ class FgaStage final : public gateway::PolicyStage {
       : routes_(std::move(routes)), audit_(std::move(audit)) {}
 
   std::string_view name() const override { return "fga"; }
+
+  std::vector<fga::FixedStore> route_stores() const {
+    std::vector<fga::FixedStore> out;
+    for (const auto& [path, r] : routes_)
+      if (r.engine) out.push_back(fga::route_store(r.route, r.engine->model(), r.store));
+    return out;
+  }
 
   FgaCacheStats cache_stats() const {
     FgaCacheStats sum;
@@ -425,6 +433,11 @@ Result<RouteFga> build_route(const config::Route& route, std::size_t index) {
 std::optional<FgaCacheStats> fga_cache_stats(const gateway::PolicyStage& stage) {
   if (const auto* fga = dynamic_cast<const FgaStage*>(&stage)) return fga->cache_stats();
   return std::nullopt;
+}
+
+std::vector<fga::FixedStore> fga_route_stores(const gateway::PolicyStage& stage) {
+  if (const auto* fga = dynamic_cast<const FgaStage*>(&stage)) return fga->route_stores();
+  return {};
 }
 
 Result<std::unique_ptr<gateway::PolicyStage>> make_fga_stage(const config::Config& config,

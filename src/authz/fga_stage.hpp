@@ -16,10 +16,12 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "authz/fga_decision_cache.hpp"
 #include "config/types.hpp"
 #include "core/result.hpp"
+#include "fga/fixed_store.hpp"
 #include "gateway/policy_chain.hpp"
 #include "observe/audit_log.hpp"
 
@@ -33,5 +35,9 @@ Result<std::unique_ptr<gateway::PolicyStage>> make_fga_stage(const config::Confi
 // Decision-cache counters summed over the stage's routes; nullopt for a stage that is not
 // the fga stage (for the metrics wiring).
 std::optional<FgaCacheStats> fga_cache_stats(const gateway::PolicyStage& stage);
+
+// The embedded routes' own tuple stores with their models (remote routes have none), for
+// the OpenFGA API on the admin listener; empty for a stage that is not the fga stage.
+std::vector<fga::FixedStore> fga_route_stores(const gateway::PolicyStage& stage);
 
 }  // namespace gatehouse::authz

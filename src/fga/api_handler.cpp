@@ -19,7 +19,6 @@
 #include "fga/engine.hpp"
 #include "fga/memory_store.hpp"
 #include "fga/model_json.hpp"
-#include "fga/stable_id.hpp"
 #include "fga/validate.hpp"
 
 namespace gatehouse::fga {
@@ -400,19 +399,6 @@ class ApiState {
     return json::value(json::object{{"tree", std::move(*r)}});
   }
 };
-
-FixedStore route_store(const std::string& route, const Model& model, std::shared_ptr<TupleStore> tuples) {
-  Model copy = model;
-  copy.id.clear();  // the id must not feed its own hash
-  FixedStore f;
-  f.id = stable_ulid("store:" + route);
-  f.name = route;
-  f.model_id = stable_ulid("model:" + json::serialize(to_json(copy)));
-  copy.id = f.model_id;
-  f.model = std::make_shared<const Model>(std::move(copy));
-  f.tuples = std::move(tuples);
-  return f;
-}
 
 std::shared_ptr<ApiState> make_api_state(ApiOptions options) { return std::make_shared<ApiState>(std::move(options)); }
 

@@ -12,8 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "fga/model.hpp"
-#include "fga/store.hpp"
+#include "fga/fixed_store.hpp"
 #include "net/http_server.hpp"
 
 namespace gatehouse::fga {
@@ -27,20 +26,6 @@ struct ApiOptions {
   // Served under this path ("/fga" on the gateway's admin listener), "" at the root.
   std::string path_prefix;
 };
-
-// A store the configuration defines: the API writes and queries its tuples but cannot
-// replace its model or delete it.
-struct FixedStore {
-  std::string id;  // ULID-shaped and stable (stable_ulid)
-  std::string name;
-  std::string model_id;  // likewise
-  ModelPtr model;
-  std::shared_ptr<TupleStore> tuples;
-};
-
-// The fixed store of a gateway route: id from the route name, model id from the model's
-// JSON form, so both survive restarts and reloads of an unchanged config.
-FixedStore route_store(const std::string& route, const Model& model, std::shared_ptr<TupleStore> tuples);
 
 // One state shared by every thread of the listener (guarded inside).
 std::shared_ptr<ApiState> make_api_state(ApiOptions options = {});
