@@ -1,5 +1,6 @@
 #include "app/gateway_snapshot.hpp"
 #include "app/upstream_auth_builder.hpp"
+#include "spiffe/svid_server_context.hpp"
 #include "tls/client_tls.hpp"
 
 #include <boost/url/parse.hpp>
@@ -67,6 +68,26 @@ Result<std::shared_ptr<tls::ClientTls>> client_tls_for(const config::HttpTarget&
   return *made;
 }
 
+// A listener whose certificate and client CA come from the SPIFFE Workload API. The client is
+// shared by every listener and config generation; the first start waits (bounded by
+// spiffe.workload_api.startup_timeout) for the first SVID, so a gateway never serves TLS
+// without a certificate and an unreachable agent is a clear startup error.
+Result<std::shared_ptr<spiffe::SvidServerContext>> workload_api_tls(const config::Config& config,
+                                                                    const config::Listener& l) {
+  const auto& api = *config.spiffe->workload_api;  // the loader checked the section exists
+  GH_TRY(auto client, spiffe::WorkloadApiClient::shared(spiffe::ClientOptions{api.socket}));
+  spiffe::SvidServerOptions options;
+  options.base.require_client_cert = l.tls->require_client_cert;
+  options.base.trust_domains = l.tls->trust_domains;
+  options.spiffe_id = l.tls->spiffe_id;
+  GH_TRY(auto source, spiffe::SvidServerContext::create(client, std::move(options)));
+  if (!source->wait_ready(std::chrono::duration_cast<std::chrono::milliseconds>(api.startup_timeout)))
+    return fail(Errc::invalid_config, "no usable X.509-SVID from the SPIFFE Workload API at " + client->endpoint() +
+                                          " within " + std::to_string(api.startup_timeout.count()) +
+                                          "ms (spiffe.workload_api.startup_timeout); is the agent running?");
+  return source;
+}
+
 }  // namespace
 
 Result<gateway::SnapshotPtr> to_gateway_snapshot(const config::Config& config, std::uint64_t generation,
@@ -79,11 +100,21 @@ Result<gateway::SnapshotPtr> to_gateway_snapshot(const config::Config& config, s
   snap->principal_limits.session_idle = std::chrono::duration_cast<std::chrono::seconds>(config.limits.session_idle);
   for (const auto& l : config.listeners) {
     gateway::ListenerSpec spec{l.name, l.address, l.port, {}};
-    if (l.tls) {
+    if (l.tls && l.tls->source == config::TlsSource::workload_api) {
+      auto source = workload_api_tls(config, l);
+      if (!source)
+        return fail(Errc::invalid_config, where(l.pos) + "listeners." + l.name + ".tls: " + source.error().message);
+      // As with files: each new connection takes the context current at accept.
+      spec.tls = [s = *source] {
+        auto c = s->current();
+        return std::shared_ptr<boost::asio::ssl::context>(c, &c->context());
+      };
+    } else if (l.tls) {
       tls::ServerSettings settings;
       settings.certificates.push_back({l.tls->cert, l.tls->key});
       settings.client_ca = l.tls->client_ca;
       settings.require_client_cert = l.tls->require_client_cert;
+      settings.trust_domains = l.tls->trust_domains;
       auto reloader = tls::CertificateReloader::create(std::move(settings));
       if (!reloader)
         return fail(Errc::invalid_config, where(l.pos) + "listeners." + l.name + ".tls: " + reloader.error().message);
