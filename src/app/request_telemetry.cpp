@@ -68,8 +68,11 @@ gateway::RequestStartObserver request_start_observer(std::shared_ptr<observe::Te
 gateway::RequestObserver request_observer(std::shared_ptr<observe::Telemetry> telemetry) {
   return [telemetry](const gateway::RequestRecord& r) {
     std::string trace_id;
-    if (auto span = std::static_pointer_cast<observe::Span>(r.observer_state)) {
-      trace_id = observe::format_traceparent(span->context.traceparent()).substr(3, 32);
+    auto span = std::static_pointer_cast<observe::Span>(r.observer_state);
+    if (span) trace_id = observe::format_traceparent(span->context.traceparent()).substr(3, 32);
+    // A span nobody records (not sampled, or no exporter) is discarded by end(): skip its
+    // attributes and children, whose ids alone cost a CSPRNG call each.
+    if (span && span->context.sampled && telemetry->tracer().options().record) {
       span->name = r.mcp_method.empty() ? "mcp " + r.http_method : "mcp " + r.mcp_method;
       span->set("http.request.method", r.http_method);
       span->set("http.response.status_code", static_cast<std::int64_t>(r.status));

@@ -181,7 +181,7 @@ class FgaStage final : public gateway::PolicyStage {
     auto it = routes_.find(request.route_path);
     if (it == routes_.end() || !is_named_call(request.method)) co_return gateway::Decision::proceed_with();
     RouteFga& r = it->second;
-    const json::object doc = rule_document(request, identity_of(request));
+    const json::object& doc = request_document(request);  // shared with the earlier stages (perf)
     Outcome outcome;
     auto info = co_await model_info_of(r);
     if (!info) {

@@ -101,7 +101,7 @@ class LimitStage final : public gateway::PolicyStage {
     if (it == routes_.end() || request.method.empty() || request.method.starts_with("notifications/"))
       co_return gateway::Decision::proceed_with();
     const RouteLimits& limits = it->second;
-    const json::object doc = rule_document(request, identity_of(request));
+    const json::object& doc = request_document(request);
     cel::Activation act;
     bind(act, doc);
     std::vector<std::optional<std::string>> keys;

@@ -98,6 +98,15 @@ json::object rule_document(const gateway::PolicyRequest& r, const auth::Identity
   return json::object{{"identity", std::move(identity)}, {"request", std::move(request)}, {"mcp", std::move(mcp)}};
 }
 
+const json::object& request_document(gateway::PolicyRequest& r) {
+  const auth::Identity* id = identity_of(r);
+  if (!r.rule_input || r.rule_input_for != id) {
+    r.rule_input = rule_document(r, id);
+    r.rule_input_for = id;
+  }
+  return *r.rule_input;
+}
+
 void bind(cel::Activation& activation, const json::object& document, std::chrono::system_clock::time_point now) {
   activation.set_json_members(document);
   const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();

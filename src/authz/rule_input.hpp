@@ -24,6 +24,10 @@ const cel::Env& rule_env();
 // empty strings and lists). `item_name` overrides the tool/prompt/resource (list filtering).
 boost::json::object rule_document(const gateway::PolicyRequest& request, const auth::Identity* identity);
 
+// The same document, built on first use and kept on the request (PolicyRequest::rule_input)
+// so every stage of one request shares it. Valid as long as the request.
+const boost::json::object& request_document(gateway::PolicyRequest& request);
+
 // Binds the document's members and `now`. The document must outlive the activation.
 void bind(cel::Activation& activation, const boost::json::object& document,
           std::chrono::system_clock::time_point now = std::chrono::system_clock::now());

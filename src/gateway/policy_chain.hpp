@@ -61,6 +61,11 @@ struct PolicyRequest {
   std::string decision_reason;
   bool rate_limited = false;
   std::vector<TimedStep> stage_times;  // filled by the chain, one per policy run
+  // The rule input (authz/rule_input.hpp) memoised for this request: the rate limit, rules
+  // and fga stages read one document instead of each building its own. `rule_input_for` is
+  // the identity it was built with, so a later change of identity rebuilds it.
+  std::optional<boost::json::object> rule_input;
+  const void* rule_input_for = nullptr;
 };
 
 // One entry of a merged list answer, as a list filter sees it.
