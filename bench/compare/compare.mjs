@@ -353,7 +353,9 @@ const chain = (() => {
   writeFileSync(path.join(tmp, 'jwks.json'), JSON.stringify({ keys: [jwk] }));
   writeFileSync(path.join(tmp, 'model.fga'), 'model\n  schema 1.1\ntype user\ntype tool\n  relations\n    define can_call: [user]\n');
   const tuples = [];
-  for (let i = 0; i < 64; i++) tuples.push(`- { user: "user:bench-client", relation: can_call, object: "tool:echo${i}/echo" }`);
+  for (let i = 0; i < 64; i++) {
+    for (const tool of ['echo', 'echo_stream']) tuples.push(`- { user: "user:bench-client", relation: can_call, object: "tool:echo${i}/${tool}" }`);
+  }
   writeFileSync(path.join(tmp, 'tuples.yaml'), tuples.join('\n') + '\n');
   const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
   return {
@@ -377,7 +379,7 @@ function fullChainRoute(port) {
           jwks_file: ${path.join(tmp, 'jwks.json')}
           algorithms: [ES256]
     policy:
-      allow: [ { name: bench-role, when: '"bench" in identity.roles && mcp.tool == "echo"' } ]
+      allow: [ { name: bench-role, when: '"bench" in identity.roles && (mcp.tool == "echo" || mcp.tool == "echo_stream")' } ]
     fga:
       model_file: ${path.join(tmp, 'model.fga')}
       tuples_file: ${path.join(tmp, 'tuples.yaml')}
