@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Reads Google Benchmark JSON files (argv) and prints one Markdown table of the hot paths that
-// bench/micro.sh selected: name, ns per operation (real time), CPU ns, iterations.
+// bench/micro.sh selected: name, time per operation (wall clock), CPU time, iterations.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -24,8 +24,9 @@ const labels = [
   [/^BM_Small_Check_TTU_Depth2\/0$/, 'FGA check, tuple-to-userset depth 2 (memory)'],
   [/^BM_FgaStageAllowHit$/, 'FGA gateway stage, cached allow'],
   [/^BM_FgaStageAllowMiss$/, 'FGA gateway stage, uncached allow'],
-  [/^BM_SseParse$/, 'SSE event parse'],
-  [/^BM_RoundTrip\/1/, 'HTTP round trip on loopback (1 conn)'],
+  // These two do many operations per iteration: the third field divides them out.
+  [/^BM_SseParse$/, 'SSE event parse (per event; 100 per iteration, fed in 1 KB pieces)', 100],
+  [/^BM_RoundTrip\/1/, 'HTTP round trip on loopback, 1 connection (per request; 256 per iteration)', 256],
   [/^BM_AccessLineFormat$/, 'access log line format'],
   [/^BM_HistogramObserve$/, 'metrics histogram observe'],
   [/^BM_ServerSpanStartEnd$/, 'trace span start + end'],
@@ -38,9 +39,10 @@ for (const file of process.argv.slice(2)) {
   try { data = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { rows.push([path.basename(file), `unreadable: ${e.message}`]); continue; }
   for (const b of data.benchmarks ?? []) {
     if (b.run_type === 'aggregate') continue;
-    const label = labels.find(([re]) => re.test(b.name))?.[1];
-    if (!label) continue;
-    rows.push([label, path.basename(file, '.json'), b.name, toNs(b.real_time, b.time_unit), toNs(b.cpu_time, b.time_unit), b.iterations,
+    const match = labels.find(([re]) => re.test(b.name));
+    if (!match) continue;
+    const [, label, per = 1] = match;
+    rows.push([label, path.basename(file, '.json'), b.name, toNs(b.real_time, b.time_unit) / per, toNs(b.cpu_time, b.time_unit) / per, b.iterations,
       b.error_occurred ? b.error_message : '']);
   }
 }
