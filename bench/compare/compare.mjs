@@ -327,7 +327,10 @@ async function main() {
       try {
         if (setup.up && (setup.perScenario || !setup.proc)) await setup.up(scenario);
         const r = await measure(setup.name, setup.url(scenario), setup.group, scenario, setup.bearer);
+        // echo_stream sends 3 progress events before each result: fewer means the hop dropped them.
+        if (scenario === 'sse' && r.progress_events < 3 * r.sse_responses) r.note = `progress events lost: ${r.progress_events} for ${r.sse_responses} answers`;
         results.push(r);
+        if (r.note) console.error(`${setup.name} ${scenario}: ${r.note}`);
         console.error(`${setup.name.padEnd(12)} ${scenario.padEnd(13)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50_us.toFixed(0)} us  p99 ${r.p99_us.toFixed(0)} us  errors ${r.errors}${r.kb_per_session !== undefined ? `  ${r.kb_per_session.toFixed(2)} KB/session` : ''}`);
       } catch (e) {
         console.error(`${setup.name} ${scenario}: ${e.message}${setup.proc ? '\n' + setup.proc.stderr() : ''}`);
@@ -406,7 +409,7 @@ function printTable(results) {
     const d = r.scenario.startsWith('tls') ? null : (by('direct', r.scenario) ?? by('direct', 'list1'));
     const n = by('nginx', r.scenario) ?? by('nginx', 'list1');
     const ratio = (base) => (base ? (r.rps / base.rps).toFixed(2) : '–');
-    lines.push(`| ${r.label} | ${r.scenario} | ${f(r.rps)} | ${f(r.p50_us)} | ${f(r.p99_us)} | ${ratio(d)} | ${ratio(n)} | ${f(r.cpu_s_per_1k, 3)} | ${f(r.peak_rss_mb, 1)} | ${r.errors} |`);
+    lines.push(`| ${r.label} | ${r.scenario} | ${f(r.rps)} | ${f(r.p50_us)} | ${f(r.p99_us)} | ${ratio(d)} | ${ratio(n)} | ${f(r.cpu_s_per_1k, 3)} | ${f(r.peak_rss_mb, 1)} | ${r.errors}${r.note ? ` (${r.note})` : ''} |`);
   }
   // Moderate load: what each hop adds to direct's latency at the same offered rate.
   const rates = results.filter((r) => rateOf(r.scenario) && !r.error);
