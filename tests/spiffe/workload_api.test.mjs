@@ -207,6 +207,7 @@ test('a rotated SVID reaches new handshakes; keep-alive connections and calls un
   await Promise.all(loops);
   assert.deepEqual(failures.map((e) => String(e)), [], 'no call failed during the rotation');
   assert.ok(calls >= 20, `calls went through during the test (${calls})`);
+  t.diagnostic(`${calls} calls, ${failures.length} failed, serial ${before} -> ${after}`);
   assert.ok(agent.updates() >= 1, 'the agent pushed an update');
 
   // The connection opened before the rotation still works, and still holds the old certificate.
