@@ -47,32 +47,48 @@ const cel::Env& rule_env() {
 }
 
 json::object rule_document(const gateway::PolicyRequest& r, const auth::Identity* id) {
+  // Objects are sized before they are filled: growing a boost::json::object rehashes it,
+  // and this runs on every call a policy sees.
   json::object identity;
-  identity["subject"] = id ? id->subject : "";
-  identity["issuer"] = id ? id->issuer : "";
-  identity["client_id"] = id ? id->client_id : "";
-  identity["principal"] = r.principal;
-  identity["method"] = id ? id->method : "";
-  identity["scopes"] = id ? strings(id->scopes) : json::array{};
-  identity["roles"] = id ? strings(id->roles) : json::array{};
-  identity["groups"] = id ? strings(id->groups) : json::array{};
-  identity["claims"] = id ? id->claims : json::object{};
+  identity.reserve(9);
+  identity.emplace("subject", id ? id->subject : "");
+  identity.emplace("issuer", id ? id->issuer : "");
+  identity.emplace("client_id", id ? id->client_id : "");
+  identity.emplace("principal", r.principal);
+  identity.emplace("method", id ? id->method : "");
+  identity.emplace("scopes", id ? strings(id->scopes) : json::array{});
+  identity.emplace("roles", id ? strings(id->roles) : json::array{});
+  identity.emplace("groups", id ? strings(id->groups) : json::array{});
+  identity.emplace("claims", id ? id->claims : json::object{});
 
+  std::size_t header_count = 0;
+  for (auto it = r.http.begin(); it != r.http.end(); ++it) ++header_count;
   json::object headers;
+  headers.reserve(header_count);
+  std::string name;
   for (const auto& h : r.http) {
-    std::string name(h.name_string());
+    name.assign(h.name_string());
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
     if (is_secret_header(name)) continue;
-    auto& slot = headers[name];
-    if (slot.is_string()) slot = std::string(slot.get_string()) + ", " + std::string(h.value());
-    else slot = std::string(h.value());
+    auto [slot, inserted] = headers.emplace(name, h.value());
+    if (!inserted) {
+      std::string joined(slot->value().get_string());
+      joined += ", ";
+      joined += h.value();
+      slot->value() = joined;
+    }
   }
   std::string_view target = r.http.target();
   json::object request;
-  request["method"] = std::string(r.http.method_string());
-  request["path"] = std::string(target.substr(0, target.find('?')));
-  request["headers"] = std::move(headers);
-  json::object source{{"address", r.source.address().to_string()}, {"port", r.source.port()}, {"spiffe_id", ""}};
+  request.reserve(4);
+  request.emplace("method", r.http.method_string());
+  request.emplace("path", target.substr(0, target.find('?')));
+  request.emplace("headers", std::move(headers));
+  json::object source;
+  source.reserve(4);
+  source.emplace("address", r.source.address().to_string());
+  source.emplace("port", r.source.port());
+  source.emplace("spiffe_id", "");
   // mTLS: the verified client certificate (its SPIFFE ID is the workload's identity).
   if (r.tls) {
     if (auto peer = tls::peer_certificate(r.tls); peer && *peer) {
@@ -84,18 +100,24 @@ json::object rule_document(const gateway::PolicyRequest& r, const auth::Identity
                                            {"sha256", p.sha256_fingerprint}};
     }
   }
-  request["source"] = std::move(source);
+  request.emplace("source", std::move(source));
 
   json::object mcp;
-  mcp["method"] = std::string(r.method);
-  mcp["target"] = r.target;
-  mcp["tool"] = r.tool;
-  mcp["prompt"] = r.prompt;
-  mcp["resource"] = r.resource_uri;
-  mcp["name"] = std::string(r.name);
-  mcp["args"] = r.arguments ? *r.arguments : json::object{};
+  mcp.reserve(7);
+  mcp.emplace("method", r.method);
+  mcp.emplace("target", r.target);
+  mcp.emplace("tool", r.tool);
+  mcp.emplace("prompt", r.prompt);
+  mcp.emplace("resource", r.resource_uri);
+  mcp.emplace("name", r.name);
+  mcp.emplace("args", r.arguments ? *r.arguments : json::object{});
 
-  return json::object{{"identity", std::move(identity)}, {"request", std::move(request)}, {"mcp", std::move(mcp)}};
+  json::object doc;
+  doc.reserve(3);
+  doc.emplace("identity", std::move(identity));
+  doc.emplace("request", std::move(request));
+  doc.emplace("mcp", std::move(mcp));
+  return doc;
 }
 
 const json::object& request_document(gateway::PolicyRequest& r) {

@@ -38,9 +38,12 @@ std::string scrub_secrets(std::string_view text) {
 
 std::string session_tag(std::string_view session_id) {
   if (session_id.empty()) return {};
+  // Fetched once: EVP_sha256() makes every EVP_Digest look the algorithm up in the
+  // providers again, which costs more than the hash of a short id.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(session_id.data(), session_id.size(), digest, &len, EVP_sha256(), nullptr);
+  EVP_Digest(session_id.data(), session_id.size(), digest, &len, kSha256 ? kSha256 : EVP_sha256(), nullptr);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   for (int i = 0; i < 6; ++i) {
