@@ -41,7 +41,8 @@ JsonLine& JsonLine::str(std::string_view k, std::string_view value, bool omit_em
   if (omit_empty && value.empty()) return *this;
   key(k);
   out_ += '"';
-  log::append_json_escaped(out_, scrub_secrets(value));
+  if (may_hold_secret(value)) log::append_json_escaped(out_, scrub_secrets(value));
+  else log::append_json_escaped(out_, value);
   out_ += '"';
   return *this;
 }

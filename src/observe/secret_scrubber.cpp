@@ -24,6 +24,10 @@ const Patterns& patterns() {
 
 }  // namespace
 
+bool may_hold_secret(std::string_view text) {
+  return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), patterns().any);
+}
+
 std::string scrub_secrets(std::string_view text) {
   const auto& p = patterns();
   std::string out(text);

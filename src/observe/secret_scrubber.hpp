@@ -14,6 +14,9 @@ namespace gatehouse::observe {
 // client_secret=, api_key=, password= with "[redacted]". Text without any of these is
 // returned unchanged.
 std::string scrub_secrets(std::string_view text);
+// False when scrub_secrets would return the text unchanged (no copy made): the common case,
+// checked first by the log writers.
+bool may_hold_secret(std::string_view text);
 
 // The short, stable tag logged instead of a session id: 12 hex digits of its SHA-256.
 // Lines about one session can be joined without the log holding a usable session id.

@@ -157,13 +157,22 @@ void TraceState::put(std::string key, std::string value) {
 }
 
 namespace {
+// Ids come from a per-thread block of CSPRNG output: one RAND_bytes call per 512 bytes
+// rather than one per id, whose fixed cost was most of what a span cost to start.
 template <std::size_t N>
 void fill_random(std::array<std::uint8_t, N>& id) {
+  thread_local std::array<std::uint8_t, 512> pool;
+  thread_local std::size_t used = pool.size();
   do {
-    // RAND_bytes only fails if the CSPRNG cannot be seeded: the process cannot run safely.
-    int rc = RAND_bytes(id.data(), static_cast<int>(N));
-    assert(rc == 1);
-    (void)rc;
+    if (used + N > pool.size()) {
+      // RAND_bytes only fails if the CSPRNG cannot be seeded: the process cannot run safely.
+      int rc = RAND_bytes(pool.data(), static_cast<int>(pool.size()));
+      assert(rc == 1);
+      (void)rc;
+      used = 0;
+    }
+    std::copy_n(pool.begin() + static_cast<std::ptrdiff_t>(used), N, id.begin());
+    used += N;
   } while (std::all_of(id.begin(), id.end(), [](std::uint8_t b) { return b == 0; }));
 }
 }  // namespace
