@@ -8,6 +8,8 @@
 #include "auth/jwk.hpp"
 #include "auth/jwks_cache.hpp"
 #include "auth/jws_verify.hpp"
+#include "auth/jwt_svid.hpp"
+#include "spiffe/workload_api_client.hpp"
 
 namespace gatehouse::app {
 
@@ -60,6 +62,42 @@ Result<auth::JwtProvider> jwt_provider(const config::ProviderSpec& p, const std:
   return auth::JwtProvider{std::move(*validator), std::move(keys)};
 }
 
+// The Workload API's FetchJWTBundles snapshots, pushed into an auth::JwtBundleSource. The client
+// is the process-wide one (shared with workload_api listeners); until its first JWT bundles
+// arrive, SVIDs are refused (jwtsvid.no_bundle) rather than the gateway waiting here.
+Result<std::shared_ptr<const auth::JwtBundleSource>> workload_api_bundles(const config::Config& config) {
+  if (!config.spiffe || !config.spiffe->workload_api)
+    return fail(Errc::invalid_config, "spiffe.bundle: workload_api needs the top-level spiffe.workload_api section");
+  GH_TRY(auto client, spiffe::WorkloadApiClient::shared(spiffe::ClientOptions{config.spiffe->workload_api->socket}));
+  auto source = std::make_shared<auth::PushedJwtBundleSource>();
+  std::weak_ptr<auth::PushedJwtBundleSource> weak = source;
+  source->hold(client->subscribe_jwt_bundles([weak](const std::shared_ptr<const spiffe::JwtBundles>& bundles) {
+    if (auto s = weak.lock(); s && bundles) s->update(bundles->jwks);
+  }));
+  return std::shared_ptr<const auth::JwtBundleSource>(std::move(source));
+}
+
+// Bundle files are re-read when they change (auth::FileJwtBundleSource).
+Result<auth::JwtSvidProvider> jwt_svid_provider(const config::Config& config, const config::ProviderSpec& p,
+                                                const std::vector<std::string>& scopes) {
+  auth::JwtSvidConfig c;
+  c.trust_domain = p.spiffe.trust_domain;
+  c.audience = p.spiffe.audience;
+  c.leeway = std::chrono::duration_cast<std::chrono::seconds>(p.clock_skew);
+  c.scopes = scopes;  // like an API key, an SVID minted for this audience gets the route's scopes
+  auto validator = auth::JwtSvidValidator::create(c);
+  if (!validator) return fail(Errc::invalid_config, "provider " + p.name + ": " + validator.error().message);
+  if (p.spiffe.bundle == config::SpiffeProviderSpec::Bundle::workload_api) {
+    auto source = workload_api_bundles(config);
+    if (!source) return fail(Errc::invalid_config, "provider " + p.name + ": " + source.error().message);
+    return auth::JwtSvidProvider{std::move(*validator), std::move(*source)};
+  }
+  auto source = auth::FileJwtBundleSource::create(c.trust_domain, p.spiffe.bundle_file);
+  if (!source)
+    return fail(Errc::invalid_config, "provider " + p.name + ": spiffe.bundle_file: " + source.error().message);
+  return auth::JwtSvidProvider{std::move(*validator), std::move(*source)};
+}
+
 }  // namespace
 
 std::string route_public_url(const config::Config& config, const config::Route& route) {
@@ -97,6 +135,12 @@ Result<AuthnBuild> build_authn(const config::Config& config, std::shared_ptr<aut
           e.scopes = spec.scopes;  // a key is issued for the route it is configured on
           keys.push_back(std::move(e));
         }
+        continue;
+      }
+      if (p.kind == config::ProviderSpec::Kind::jwt_svid) {
+        auto provider = jwt_svid_provider(config, p, spec.scopes);
+        if (!provider) return route_error(route, provider.error().message);
+        rc.jwt_svid.push_back(std::move(*provider));
         continue;
       }
       auto provider = jwt_provider(p, rc.resource.resource, fetch, background);

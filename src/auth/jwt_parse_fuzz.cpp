@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "auth/introspection.hpp"
+#include "auth/jwt_svid.hpp"
 #include "auth/peer_certificate.hpp"
 #include "auth/public_url.hpp"
 #include "auth/resource_server.hpp"
@@ -22,6 +23,7 @@ using namespace gatehouse::auth;
 struct Setup {
   JwkSet keys;
   std::optional<Validator> validator;
+  std::optional<JwtSvidValidator> svid;
   IntrospectionConfig introspection;
   Setup() {
     gatehouse::log::set_level(gatehouse::log::Level::off);
@@ -33,6 +35,7 @@ struct Setup {
     c.audiences = {"https://gw.example/mcp"};
     c.required_claims = {"a.b.c"};
     validator.emplace(*Validator::create(c));
+    svid.emplace(*JwtSvidValidator::create({"example.org", "spiffe://example.org/gw", std::chrono::seconds(60), {}}));
     introspection.audiences = {"https://gw.example/mcp"};
     introspection.issuer = "https://as.example";
   }
@@ -52,6 +55,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   (void)setup.validator->validate(input, setup.keys, 1'800'000'000);
   (void)parse_jwks(input);
+  (void)setup.svid->validate(input, setup.keys, 1'800'000'000);
+  (void)parse_jwt_bundle(input);
+  (void)parse_jwt_bundle(input, true);
   (void)parse_introspection(input, setup.introspection, 1'800'000'000);
   (void)bearer_token(input);
   (void)gatehouse::tls::parse_spiffe_id(input);
