@@ -3,7 +3,21 @@
 namespace gatehouse::auth {
 
 JwtAuthenticator::JwtAuthenticator(std::vector<JwtProvider> providers, std::shared_ptr<TokenCache> cache)
-    : providers_(std::move(providers)), cache_(std::move(cache)) {}
+    : providers_(std::move(providers)), cache_(std::move(cache)) {
+  // The cache is shared by every route, but acceptance depends on each route's issuers and
+  // audiences: a token verified for one route must not be a hit on a route with other rules.
+  for (const auto& p : providers_) {
+    cache_scope_ += p.validator.config().issuer + '\n';
+    for (const auto& aud : p.validator.config().audiences) cache_scope_ += aud + '\n';
+    cache_scope_ += '\0';
+  }
+}
+
+std::string JwtAuthenticator::cache_key(std::string_view token) const {
+  std::string key = cache_scope_;
+  key += token;
+  return key;
+}
 
 const JwtProvider* JwtAuthenticator::provider_for(const ParsedJws& jws) const {
   auto iss = jws.payload.find("iss");
@@ -20,14 +34,14 @@ Result<std::shared_ptr<const Identity>> JwtAuthenticator::finish(std::string_vie
   GH_TRY(Identity id, p.validator.check_claims(std::move(jws), now));
   std::int64_t until = id.expires_at > 0 ? id.expires_at : now + kNoExpiryCacheSeconds;
   auto shared = std::make_shared<const Identity>(std::move(id));
-  if (cache_) cache_->insert(token, shared, until);
+  if (cache_) cache_->insert(cache_key(token), shared, until);
   return shared;
 }
 
 boost::asio::awaitable<Result<std::shared_ptr<const Identity>>> JwtAuthenticator::authenticate(
     std::string token, std::int64_t now) const {
   if (cache_)
-    if (auto hit = cache_->find(token, now)) co_return hit;
+    if (auto hit = cache_->find(cache_key(token), now)) co_return hit;
   auto jws = parse_jws(token);
   if (!jws) co_return jws.propagate();
   const JwtProvider* p = provider_for(*jws);
@@ -41,7 +55,7 @@ boost::asio::awaitable<Result<std::shared_ptr<const Identity>>> JwtAuthenticator
 Result<std::shared_ptr<const Identity>> JwtAuthenticator::authenticate_cached_keys(std::string_view token,
                                                                                  std::int64_t now) const {
   if (cache_)
-    if (auto hit = cache_->find(token, now)) return hit;
+    if (auto hit = cache_->find(cache_key(token), now)) return hit;
   GH_TRY(ParsedJws jws, parse_jws(token));
   const JwtProvider* p = provider_for(jws);
   if (!p) return fail(Errc::unauthenticated, "token issuer not accepted", "jwt.bad_issuer");

@@ -5,6 +5,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,7 +26,8 @@ inline constexpr std::int64_t kNoExpiryCacheSeconds = 300;
 
 class JwtAuthenticator {
  public:
-  // `cache` may be null (no caching) or shared between routes: entries are per token.
+  // `cache` may be null (no caching) or shared between routes: entries are per token and per
+  // set of provider rules (issuers, audiences), so routes with other audiences never share one.
   JwtAuthenticator(std::vector<JwtProvider> providers, std::shared_ptr<TokenCache> cache);
 
   // Cache hit, else the full check (refetching keys on an unknown kid, rate limited).
@@ -46,8 +48,11 @@ class JwtAuthenticator {
   Result<std::shared_ptr<const Identity>> finish(std::string_view token, ParsedJws jws, Alg alg,
                                                  const JwtProvider& p, const JwkSet& keys, std::int64_t now) const;
 
+  std::string cache_key(std::string_view token) const;
+
   std::vector<JwtProvider> providers_;
   std::shared_ptr<TokenCache> cache_;
+  std::string cache_scope_;  // this authenticator's issuers and audiences: prefix of its cache keys
 };
 
 }  // namespace gatehouse::auth

@@ -128,6 +128,31 @@ TEST_F(RouteAuth, MetadataPathsAndConfigErrors) {
   EXPECT_FALSE(RouteAuthenticator::create(bad_url, nullptr).ok());
 }
 
+// One token cache serves every route: a token verified for one route's audience must not be
+// accepted, from the cache, on a route with another audience.
+TEST_F(RouteAuth, SharedTokenCacheKeepsRoutesApart) {
+  auto cache = std::make_shared<TokenCache>(100);
+  auto route = [&](const std::string& audience) {
+    RouteAuthConfig c;
+    c.resource.resource = audience;
+    ValidatorConfig v;
+    v.issuer = kIss;
+    v.audiences = {audience};
+    c.jwt.push_back(JwtProvider{*Validator::create(v), JwksCache::fixed(*parse_jwks(testing::jwks_json({&key})))});
+    return *RouteAuthenticator::create(std::move(c), cache);
+  };
+  auto a = route(kResource);
+  auto b = route("https://gw.test/other");
+  auto token = jwt();
+  ASSERT_TRUE(run(a->authenticate("Bearer " + token, "", kNow)).ok());
+  auto again = run(a->authenticate("Bearer " + token, "", kNow));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(cache->size(), 1u);
+  auto other = run(b->authenticate("Bearer " + token, "", kNow));
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.challenge->reason, "jwt.bad_audience");
+}
+
 // A route with a JWT issuer and a SPIFFE trust domain: each token goes to the method it names.
 struct FixedBundle final : JwtBundleSource {
   std::shared_ptr<const JwkSet> keys;
