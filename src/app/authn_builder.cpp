@@ -71,9 +71,13 @@ Result<std::shared_ptr<const auth::JwtBundleSource>> workload_api_bundles(const 
   GH_TRY(auto client, spiffe::WorkloadApiClient::shared(spiffe::ClientOptions{config.spiffe->workload_api->socket}));
   auto source = std::make_shared<auth::PushedJwtBundleSource>();
   std::weak_ptr<auth::PushedJwtBundleSource> weak = source;
-  source->hold(client->subscribe_jwt_bundles([weak](const std::shared_ptr<const spiffe::JwtBundles>& bundles) {
+  auto subscription = client->subscribe_jwt_bundles([weak](const std::shared_ptr<const spiffe::JwtBundles>& bundles) {
     if (auto s = weak.lock(); s && bundles) s->update(bundles->jwks);
-  }));
+  });
+  // The process-wide registry holds clients weakly: the source keeps its client (and so its
+  // streams) alive. Pair order: the subscription goes first, then the client.
+  source->hold(std::make_shared<std::pair<std::shared_ptr<spiffe::WorkloadApiClient>, spiffe::Subscription>>(
+      client, std::move(subscription)));
   return std::shared_ptr<const auth::JwtBundleSource>(std::move(source));
 }
 
