@@ -42,7 +42,7 @@ Unexpected syntax(int line, size_t col, const std::string& msg) {
 // Cursor over one line of a `define` expression.
 class ExprParser {
  public:
-  ExprParser(const Line& line, size_t pos) : line_(line), s_(line.text), pos_(pos) {}
+  ExprParser(const Line& line, size_t pos) : line_(line), s_(line.text), pos_(pos), start_(pos) {}
 
   Result<Rewrite> parse_all(std::vector<RelationRef>& direct) {
     direct_ = &direct;
@@ -149,9 +149,13 @@ class ExprParser {
       if (!accept_char(')')) return error("expected ')'");
       return inner;
     }
-    if (accept_char('[')) {
-      if (seen_direct_) return error("direct assignment '[...]' may appear only once");
-      seen_direct_ = true;
+    if (pos_ < s_.size() && s_[pos_] == '[') {
+      // OpenFGA's grammar (relationDef vs relationDefNoDirect) admits `[...]` only as the
+      // expression's leftmost operand, possibly inside leading parentheses:
+      // `[user] or viewer`, `([user] or viewer) and x`; never `viewer or [user]`.
+      if (!only_open_parens_before(pos_))
+        return error("direct assignment '[...]' must be the first operand of the expression");
+      ++pos_;
       GH_CHECK(parse_direct_list());
       return Rewrite{RewriteKind::direct, {}, {}, {}};
     }
@@ -197,11 +201,17 @@ class ExprParser {
     }
   }
 
+  bool only_open_parens_before(size_t at) const {
+    for (size_t i = start_; i < at; ++i)
+      if (s_[i] != '(' && s_[i] != ' ' && s_[i] != '\t') return false;
+    return true;
+  }
+
   const Line& line_;
   std::string_view s_;
   size_t pos_;
+  size_t start_;  // first column of the expression (after "define name:")
   std::vector<RelationRef>* direct_ = nullptr;
-  bool seen_direct_ = false;
 };
 
 const char* const kParamTypes[] = {"int",    "uint",     "double",    "bool", "string", "bytes",

@@ -108,7 +108,36 @@ INSTANTIATE_TEST_SUITE_P(
         BadDsl{"model\n  schema 1.1\ncondition c(x: int) {\n x < 1\n", "line 3"},
         BadDsl{"model\n  schema 1.1\ncondition c(x: list) { x }\n", "line 3"},
         BadDsl{"model\n  schema 1.1\nmodule foo\n", "line 3, column 1"},
-        BadDsl{"model\n  schema 1.1\nbogus\n", "line 3, column 1"}));
+        BadDsl{"model\n  schema 1.1\nbogus\n", "line 3, column 1"},
+        // `[...]` only as the leftmost operand (OpenFGA's relationDefNoDirect); the column is
+        // the '['.
+        BadDsl{"model\n  schema 1.1\ntype user\n  relations\n    define a: b from c or [user]\n",
+               "line 5, column 27"},
+        BadDsl{"model\n  schema 1.1\ntype user\n  relations\n    define a: b and [user]\n",
+               "line 5, column 21"},
+        BadDsl{"model\n  schema 1.1\ntype user\n  relations\n    define a: b but not [user]\n",
+               "line 5, column 25"},
+        BadDsl{"model\n  schema 1.1\ntype user\n  relations\n    define a: (b or [user])\n",
+               "line 5, column 21"},
+        BadDsl{"model\n  schema 1.1\ntype user\n  relations\n    define a: [user] or (b and [user])\n",
+               "line 5, column 32"},
+        BadDsl{"model\n  schema 1.1\ntype user\n  relations\n    define a: [user] or [user#a]\n",
+               "line 5, column 25"},
+        BadDsl{"model\n  schema 1.1\ntype user\n  relations\n    define a: b and ([user] or c)\n",
+               "line 5, column 22"}));
+
+// The places OpenFGA's grammar does admit `[...]`: first, possibly inside leading parentheses.
+TEST(DslParser, DirectAssignmentFirstOnly) {
+  for (const char* expr : {"[user]", "([user])", "[user] or b", "[user] and b", "[user] but not b",
+                           "([user] or b) and c", "(([user] or b) and c) but not d",
+                           "[user] or b from c"}) {
+    std::string dsl = std::string("model\n  schema 1.1\ntype user\n  relations\n    define a: ") +
+                      expr + "\n";
+    auto m = parse_dsl(dsl);
+    ASSERT_TRUE(m.ok()) << expr << ": " << m.error().message;
+    EXPECT_EQ(m->types[0].relations[0].directly_related.size(), 1u) << expr;
+  }
+}
 
 struct InvalidModel {
   const char* text;

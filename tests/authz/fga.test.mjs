@@ -30,7 +30,7 @@ type team
 type server
   relations
     define owner: [team]
-    define caller: member from owner or [role#member]
+    define caller: [role#member] or member from owner
 
 type tool
   relations
