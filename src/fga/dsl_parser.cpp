@@ -106,13 +106,18 @@ class ExprParser {
     return {};
   }
 
-  void consume_operator(std::string_view op) {
-    if (op == "but not") {
-      accept_word("but");
-      accept_word("not");
-    } else {
-      accept_word(op);
-    }
+  bool at_space() const { return pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t'); }
+
+  // OpenFGA's grammar wants whitespace on both sides of an operator, and `but not` is one
+  // token with exactly one space: `a or(b)`, `[user]or b` and `a but  not b` are refused.
+  Status consume_operator(std::string_view op) {
+    skip_space();  // (peek_word may have skipped it already: look behind)
+    if (s_[pos_ - 1] != ' ' && s_[pos_ - 1] != '\t')
+      return error("expected a space before '" + std::string(op) + "'");
+    if (s_.substr(pos_, op.size()) != op) return error("expected '" + std::string(op) + "'");
+    pos_ += op.size();
+    if (!at_space()) return error("expected a space after '" + std::string(op) + "'");
+    return {};
   }
 
   // expr := term ( ('or' term)+ | ('and' term)+ | 'but not' term )?
@@ -123,14 +128,14 @@ class ExprParser {
     Rewrite node;
     node.children.push_back(std::move(first));
     if (op == "but not") {
-      consume_operator(op);
+      GH_CHECK(consume_operator(op));
       GH_TRY(Rewrite sub, parse_term());
       node.kind = RewriteKind::difference;
       node.children.push_back(std::move(sub));
     } else {
       node.kind = op == "or" ? RewriteKind::union_of : RewriteKind::intersection;
       while (peek_operator() == op) {
-        consume_operator(op);
+        GH_CHECK(consume_operator(op));
         GH_TRY(Rewrite next, parse_term());
         node.children.push_back(std::move(next));
       }
@@ -182,9 +187,11 @@ class ExprParser {
     for (;;) {
       RelationRef ref;
       GH_TRY(ref.type, ident("a type"));
-      skip_space();
-      if (accept_char(':')) {
-        if (!accept_char('*')) return error("expected '*' after ':'");
+      // `user:*` and `group#member` are written without spaces (`:*` is one token).
+      if (pos_ < s_.size() && s_[pos_] == ':') {
+        ++pos_;
+        if (pos_ >= s_.size() || s_[pos_] != '*') return error("expected '*' right after ':'");
+        ++pos_;
         ref.wildcard = true;
       } else if (pos_ < s_.size() && s_[pos_] == '#') {
         ++pos_;

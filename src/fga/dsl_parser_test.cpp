@@ -124,7 +124,16 @@ INSTANTIATE_TEST_SUITE_P(
         BadDsl{"model\n  schema 1.1\ntype user\n  relations\n    define a: [user] or [user#a]\n",
                "line 5, column 25"},
         BadDsl{"model\n  schema 1.1\ntype user\n  relations\n    define a: b and ([user] or c)\n",
-               "line 5, column 22"}));
+               "line 5, column 22"},
+        // whitespace around operators is required, `but not` has one space, `:*` none
+        BadDsl{"model\n  schema 1.1\ntype user\n  relations\n    define a: [user]or b\n",
+               "line 5, column 21"},
+        BadDsl{"model\n  schema 1.1\ntype user\n  relations\n    define a: [user] or(b)\n",
+               "line 5, column 24"},
+        BadDsl{"model\n  schema 1.1\ntype user\n  relations\n    define a: [user] but  not b\n",
+               "line 5, column 22"},
+        BadDsl{"model\n  schema 1.1\ntype user\n  relations\n    define a: [user: *]\n",
+               "line 5, column 21"}));
 
 // The places OpenFGA's grammar does admit `[...]`: first, possibly inside leading parentheses.
 TEST(DslParser, DirectAssignmentFirstOnly) {

@@ -58,6 +58,20 @@ const EXPRESSIONS = [
   '[]',
   'viewer or',
   'member from',
+  // whitespace the grammar requires or forbids
+  '[user]  or viewer',
+  'viewer  or  viewer',
+  '( [user] or viewer )',
+  '[ user , role#member ]',
+  'viewer from  owner',
+  '[user]or viewer',
+  '[user] or(viewer)',
+  '(viewer)or viewer',
+  'viewer but  not viewer',
+  '[user: *]',
+  '[user :*]',
+  '[role #member]',
+  '[role# member]',
 ];
 
 const MODELS = [
