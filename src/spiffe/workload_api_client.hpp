@@ -4,8 +4,8 @@
 // the asio loops only load a shared_ptr (never touch gRPC); subscribers are called on the
 // client's threads and must be quick (build a context, swap a pointer).
 //
-// Without gRPC at build time the class still exists and start() fails with a clear error,
-// so the rest of the gateway builds either way.
+// The gRPC side is a plugin loaded by start() (workload_api_plugin.hpp); without it (gRPC
+// missing at build time, or the .so not found) start() fails with a clear error.
 #pragma once
 
 #include <atomic>
@@ -20,6 +20,7 @@
 
 #include "core/result.hpp"
 #include "spiffe/svid.hpp"
+#include "spiffe/workload_api_plugin.hpp"
 
 namespace gatehouse::spiffe {
 
@@ -34,7 +35,7 @@ struct ClientOptions {
 // Dropping the handle unsubscribes (after a callback already running has returned).
 using Subscription = std::shared_ptr<void>;
 
-class WorkloadApiClient : public std::enable_shared_from_this<WorkloadApiClient> {
+class WorkloadApiClient : public std::enable_shared_from_this<WorkloadApiClient>, private StreamsHost {
  public:
   using X509Callback = std::function<void(const std::shared_ptr<const X509Context>&)>;
   using X509BundlesCallback = std::function<void(const std::shared_ptr<const X509Bundles>&)>;
@@ -47,7 +48,7 @@ class WorkloadApiClient : public std::enable_shared_from_this<WorkloadApiClient>
   static Result<std::shared_ptr<WorkloadApiClient>> shared(const ClientOptions& options);
   ~WorkloadApiClient();
 
-  Status start();
+  Status start();  // loads the gRPC plugin on first use
   void stop();  // cancels the streams and joins the threads; idempotent
 
   // Latest snapshots; null until the first message arrived.
@@ -69,7 +70,7 @@ class WorkloadApiClient : public std::enable_shared_from_this<WorkloadApiClient>
   std::uint64_t reconnects() const { return reconnects_.load(std::memory_order_relaxed); }
   std::uint64_t rejected() const { return rejected_.load(std::memory_order_relaxed); }
 
-  // Called by the stream threads (workload_api_streams.cpp); public for the tests.
+  // Called on the stream threads (workload_api_updates.cpp); public for the tests.
   void publish_x509(X509Context context);
   void publish_x509_bundles(X509Bundles bundles);
   void publish_jwt_bundles(JwtBundles bundles);
@@ -77,7 +78,14 @@ class WorkloadApiClient : public std::enable_shared_from_this<WorkloadApiClient>
   void count_rejected() { rejected_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
-  struct Streams;  // the gRPC side; workload_api_streams.cpp
+  // StreamsHost: raw messages from the plugin, checked here (workload_api_updates.cpp).
+  void on_x509_svid(WireX509Update update) override;
+  void on_x509_bundles(WireBundles bundles) override;
+  void on_jwt_bundles(WireBundles bundles) override;
+  void on_reconnect() override { count_reconnect(); }
+  void on_stream_ended(const char* stream, int code, const std::string& error, std::chrono::milliseconds retry) override;
+  X509BundleSet read_bundles(const WireBundles& wire);
+
   WorkloadApiClient(ClientOptions options, std::string endpoint, std::string target);
   template <typename Cb, typename Snap>
   Subscription add(std::map<std::uint64_t, Cb>& list, Cb cb, const std::shared_ptr<const Snap>& now);
@@ -101,7 +109,7 @@ class WorkloadApiClient : public std::enable_shared_from_this<WorkloadApiClient>
 
   std::atomic<std::uint64_t> reconnects_{0};
   std::atomic<std::uint64_t> rejected_{0};
-  std::shared_ptr<Streams> streams_;  // shared_ptr: Streams is incomplete here
+  std::unique_ptr<Streams> streams_;  // the plugin's running streams; last, so destroyed first
 };
 
 }  // namespace gatehouse::spiffe

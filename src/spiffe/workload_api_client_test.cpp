@@ -43,6 +43,9 @@ std::string serial_of_der(const std::string& der) {
 }
 
 struct ClientTest : ::testing::Test {
+  // The in-process agent links the generated protobuf code; loading the plugin's own copy
+  // into the same process would abort, so these tests use the streams linked in.
+  ClientTest() { use_linked_streams(&gatehouse_spiffe_start_streams); }
   TestCa ca{"example.org CA"};
   TestCa other{"other.org CA"};
   std::string socket = "/tmp/gh-spiffe-test-" + std::to_string(::getpid()) + "-" +
