@@ -267,7 +267,7 @@ function applies(setup, scenario) {
 async function main() {
   const results = [];
   const echoPort = await freePort();
-  const echo = start(bin('examples/echo/gatehouse-echo'), ['--http', `127.0.0.1:${echoPort}`, '--max-sessions', '1000000']);
+  const echo = start(bin('examples/echo/gatehouse-echo'), ['--http', `127.0.0.1:${echoPort}`, '--max-sessions', '1000000', '--stream-tool']);
   await waitPort(echoPort);
   const direct = `http://127.0.0.1:${echoPort}/mcp`;
 
@@ -312,7 +312,7 @@ async function main() {
     async up() {
       const port = await freePort();
       this.proc = start(process.execPath, [path.join(here, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs'),
-        '--port', String(port), '--host', '127.0.0.1', '--server', 'stream', '--', bin('examples/echo/gatehouse-echo'), '--stdio']);
+        '--port', String(port), '--host', '127.0.0.1', '--server', 'stream', '--', bin('examples/echo/gatehouse-echo'), '--stdio', '--stream-tool']);
       await waitPort(port);
       this.u = `http://127.0.0.1:${port}/mcp`;
     },

@@ -1,17 +1,26 @@
 // gatehouse-echo: one tool, `echo`, that returns its text. The quickstart's first backend.
-// A second tool, `echo_stream`, reports `steps` progress notifications before the same
-// result, so a caller that sends a progressToken gets an SSE answer (bench/compare `sse`).
+// With --stream-tool, a second tool, `echo_stream`, reports `steps` progress notifications
+// before the same result, so a caller that sends a progressToken gets an SSE answer
+// (bench/compare `sse`). Opt-in: the quickstart and the tests know the echo server as one tool.
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <cstdint>
+#include <string_view>
+#include <vector>
 
 #include "sdk/run.hpp"
 
 using namespace gatehouse;
 
 int main(int argc, char** argv) {
+  bool stream_tool = false;
+  std::vector<char*> args;  // argv without our own flag, for sdk::run
+  for (int i = 0; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--stream-tool") stream_tool = true;
+    else args.push_back(argv[i]);
+  }
   sdk::Server server({.name = "gatehouse-echo", .version = "0.1.0"});
   server.tool({
       .name = "echo",
@@ -24,7 +33,7 @@ int main(int argc, char** argv) {
         co_return sdk::text_result(args.at("text").as_string());
       },
   });
-  server.tool({
+  if (stream_tool) server.tool({
       .name = "echo_stream",
       .description = "Echoes its input after reporting progress (steps notifications, default 3)",
       .input_schema = {{"type", "object"},
@@ -46,5 +55,5 @@ int main(int argc, char** argv) {
         co_return sdk::text_result(args.at("text").as_string());
       },
   });
-  return sdk::run(server, argc, argv);
+  return sdk::run(server, static_cast<int>(args.size()), args.data());
 }
