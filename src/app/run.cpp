@@ -10,6 +10,7 @@
 #include "app/control_loop.hpp"
 #include "app/edge_holder.hpp"
 #include "app/fga_api_holder.hpp"
+#include "app/fga_cache_probe.hpp"
 #include "app/request_telemetry.hpp"
 #include "app/runtime.hpp"
 #include "app/telemetry_builder.hpp"
@@ -68,9 +69,10 @@ void apply_log_level(const config::Config& config, const std::string& override_l
 // build is rejected as a whole and the running configuration stays.
 class Reloader {
  public:
-  Reloader(std::string path, gateway::Gateway& gateway, EdgeHolder& edge, FgaApiHolder& fga_api, RuntimeDeps deps,
+  Reloader(std::string path, gateway::Gateway& gateway, EdgeHolder& edge, FgaApiHolder& fga_api,
+           FgaCacheProbe& fga_cache, RuntimeDeps deps,
            observe::Telemetry* telemetry, std::vector<unsigned short> bound_ports)
-      : path_(std::move(path)), gateway_(gateway), edge_(edge), fga_api_(fga_api), deps_(std::move(deps)),
+      : path_(std::move(path)), gateway_(gateway), edge_(edge), fga_api_(fga_api), fga_cache_(fga_cache), deps_(std::move(deps)),
         telemetry_(telemetry), bound_ports_(std::move(bound_ports)) {}
 
   void reload() {
@@ -84,6 +86,7 @@ class Reloader {
     edge_.store(runtime->edge);
     gateway_.update(runtime->snapshot, runtime->chain);
     fga_api_.update(*config, std::move(runtime->fga_stores));
+    fga_cache_.set(std::move(runtime->fga_cache_stats));
     gateway_.set_config_dump(redacted_dump(*config));
     count("applied");
     log::info("config.reloaded", {{"file", path_}, {"generation", generation_}});
@@ -103,6 +106,7 @@ class Reloader {
   gateway::Gateway& gateway_;
   EdgeHolder& edge_;
   FgaApiHolder& fga_api_;
+  FgaCacheProbe& fga_cache_;
   RuntimeDeps deps_;
   observe::Telemetry* telemetry_;
   std::vector<unsigned short> bound_ports_;
@@ -158,8 +162,10 @@ int run_command(const Command& cmd) {
     std::fprintf(stderr, "gatehouse: %s\n", gateway.error().message.c_str());
     return 1;
   }
-  *before_scrape = [tel, front = &(*gateway)->front_end()] {
+  auto fga_cache = std::make_shared<FgaCacheProbe>();
+  *before_scrape = [tel, front = &(*gateway)->front_end(), fga_cache] {
     const auto& m = tel->metrics();
+    fga_cache->report(m);
     m.sessions_active->set(static_cast<double>(front->principal_limits().sessions_total()));
     m.streams_active->set(static_cast<double>(gateway::open_streams()));
   };
@@ -175,13 +181,14 @@ int run_command(const Command& cmd) {
     edge->store(runtime->edge);
   }
   fga_api->update(*config, runtime->fga_stores);
+  fga_cache->set(runtime->fga_cache_stats);
   (*gateway)->update(runtime->snapshot, runtime->chain);  // before run(): nothing served yet
   // Certificates and keys rotate in place (the layout a SPIFFE helper writes): poll the
   // files of the listeners as created (from the first runtime).
   for (const auto& r : tls_reloaders) r->start(control.executor());
   (*gateway)->set_config_dump(redacted_dump(*config));
 
-  Reloader reloader(cmd.config, **gateway, *edge, *fga_api, deps, tel.get(), bound);
+  Reloader reloader(cmd.config, **gateway, *edge, *fga_api, *fga_cache, deps, tel.get(), bound);
   auto watcher = config::FileWatcher::create(control.executor(), cmd.config, [&reloader] { reloader.reload(); });
   if (!watcher) log::warn("config.watch_unavailable", {{"file", cmd.config}, {"error", watcher.error().message}});
   else (*watcher)->start();

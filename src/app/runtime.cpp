@@ -25,10 +25,13 @@ Result<Runtime> build_runtime(const config::Config& config, std::uint64_t genera
   GH_TRY(auto rules, authz::make_rules_stage(config, deps.audit));
   if (rules) chain->add(gateway::Stage::authz, std::move(rules));
   GH_TRY(auto fga, authz::make_fga_stage(config, deps.audit));  // after the rules: cheaper checks first
+  const gateway::PolicyStage* fga_stage = fga.get();
   if (fga) {
     rt.fga_stores = authz::fga_route_stores(*fga);
     chain->add(gateway::Stage::authz, std::move(fga));
   }
+  if (fga_stage)
+    rt.fga_cache_stats = [chain, fga_stage] { return authz::fga_cache_stats(*fga_stage).value_or(authz::FgaCacheStats{}); };
   rt.chain = std::move(chain);
 
   std::vector<policy::CorsRoute> cors;

@@ -13,7 +13,9 @@
 #include "tls/certificate_reloader.hpp"
 #include "config/types.hpp"
 #include "core/result.hpp"
+#include "authz/fga_decision_cache.hpp"
 #include "fga/fixed_store.hpp"
+#include <functional>
 #include "gateway/gateway_config.hpp"
 #include "gateway/policy_chain.hpp"
 #include "policy/edge.hpp"
@@ -36,6 +38,8 @@ struct Runtime {
   std::vector<std::shared_ptr<tls::CertificateReloader>> tls_reloaders;
   // The embedded fga routes' stores, which the OpenFGA API on the admin listener serves.
   std::vector<fga::FixedStore> fga_stores;
+  // The fga stage's decision-cache counters (empty without fga routes); keeps the chain alive.
+  std::function<authz::FgaCacheStats()> fga_cache_stats;
 };
 
 // A fresh verified-token cache per snapshot: a token accepted under an old provider list

@@ -23,6 +23,9 @@ GatewayMetrics GatewayMetrics::declare(Registry& r) {
   m.streams_active = &r.gauge("gatehouse_streams_active", "SSE streams currently open.").with(LabelValues{});
   m.config_reloads = &r.counter("gatehouse_config_reloads_total", "Configuration reloads by outcome.",
                                 {"outcome"});
+  m.fga_cache = &r.counter("gatehouse_fga_decision_cache_total",
+                           "FGA decisions answered from the decision cache (hit) or asked of the engine or remote (miss).",
+                           {"result"});
   m.spans_dropped = &r.counter("gatehouse_trace_spans_dropped_total",
                                "Spans dropped before export (queue full, export failed).", {"reason"});
   m.spans_exported = &r.counter("gatehouse_trace_spans_exported_total",

@@ -17,6 +17,7 @@ struct GatewayMetrics {
   Gauge* sessions_active = nullptr;
   Gauge* streams_active = nullptr;
   CounterFamily* config_reloads = nullptr;      // {outcome}
+  CounterFamily* fga_cache = nullptr;           // {result}: hit | miss
   // The tracer's own health, so a broken collector shows up on the dashboard.
   CounterFamily* spans_dropped = nullptr;       // {reason}
   CounterFamily* spans_exported = nullptr;      // {outcome}

@@ -58,6 +58,7 @@ routes:${route('cached', '/cached', '30s')}${route('uncached', '/uncached', '0')
 backends:
   - name: tools
     targets: [ { name: echo, http: { url: "${echoUrl}" } } ]
+admin: { address: 127.0.0.1, port: 0 }
 `;
 }
 
@@ -94,4 +95,12 @@ test('embedded engine: cached decisions hide a store change until a reload; ttl 
   gw.rewrite(yaml(dir, up.url, false));
   await waitForLog(gw, (lines) => lines.filter((l) => l.msg === 'config.reloaded').length > before, 15000);
   await assert.rejects(echo(cached, 'three'), /Unknown tool: echo/, 'after the reload the cache is empty');
+
+  // /metrics counts hits and misses over the process's life, across the reload: hits are
+  // the cached route's 'two' (and the SDK's calls are one each: no list filtering here);
+  // misses: one, one, two (ttl 0 asks every time: not stored, still a miss), three.
+  const metrics = await (await fetch(gw.adminUrl('/metrics'))).text();
+  const count = (result) => Number((metrics.match(new RegExp(`gatehouse_fga_decision_cache_total\\{result="${result}"\\} (\\d+)`)) ?? [])[1]);
+  assert.equal(count('hit'), 1, metrics.split('\n').filter((l) => l.includes('fga_decision')).join('\n'));
+  assert.equal(count('miss'), 4);
 });
