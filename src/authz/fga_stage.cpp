@@ -296,6 +296,9 @@ class FgaStage final : public gateway::PolicyStage {
           add_key_part(p.key, "group:" + g);
         }
     }
+    // A model without conditions never reads the context: skip building it (time formatting
+    // and copies of the arguments were a third of this stage's cost per call).
+    if (info.condition_params.empty()) return p;
     const auto& mcp = doc.at("mcp").as_object();
     auto& ctx = p.check.query.context;
     ctx["now"] = cel::format_timestamp(cel::Timestamp{std::chrono::duration_cast<std::chrono::seconds>(
