@@ -192,6 +192,9 @@ class ApiState {
       for (const auto& [id, s] : stores) list.push_back(store_json(*s));
       return json::value(json::object{{"stores", std::move(list)}, {"continuation_token", ""}});
     }
+    // DELETE/PUT/PATCH /stores: nothing else lives at the collection (found by fga_api_fuzz:
+    // seg[1] was read past the end).
+    if (seg.size() == 1) return not_found(err);
     auto it = stores.find(seg[1]);
     if (it == stores.end()) return not_found(err, "store not found");
     Store& s = *it->second;
