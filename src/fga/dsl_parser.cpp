@@ -150,8 +150,11 @@ class ExprParser {
   Result<Rewrite> parse_term() {
     skip_space();
     if (accept_char('(')) {
+      // Bounded so a hostile model cannot overflow the stack (found by fga_dsl_fuzz).
+      if (++depth_ > kMaxDepth) return error("parentheses nested too deeply");
       GH_TRY(Rewrite inner, parse_expr());
       if (!accept_char(')')) return error("expected ')'");
+      --depth_;
       return inner;
     }
     if (pos_ < s_.size() && s_[pos_] == '[') {
@@ -218,6 +221,8 @@ class ExprParser {
   std::string_view s_;
   size_t pos_;
   size_t start_;  // first column of the expression (after "define name:")
+  static constexpr int kMaxDepth = 32;
+  int depth_ = 0;
   std::vector<RelationRef>* direct_ = nullptr;
 };
 

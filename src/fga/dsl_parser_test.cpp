@@ -135,6 +135,18 @@ INSTANTIATE_TEST_SUITE_P(
         BadDsl{"model\n  schema 1.1\ntype user\n  relations\n    define a: [user: *]\n",
                "line 5, column 21"}));
 
+// Found by fga_dsl_fuzz: unbounded '(' nesting overflowed the stack.
+TEST(DslParser, NestingIsBounded) {
+  std::string deep = "model\n  schema 1.1\ntype user\n  relations\n    define a: " +
+                     std::string(100000, '(') + "a\n";
+  auto m = parse_dsl(deep);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.error().message.find("nested too deeply"), std::string::npos) << m.error().message;
+  std::string ok = "model\n  schema 1.1\ntype user\n  relations\n    define a: " +
+                   std::string(20, '(') + "[user]" + std::string(20, ')') + "\n";
+  EXPECT_TRUE(parse_dsl(ok).ok());
+}
+
 // The places OpenFGA's grammar does admit `[...]`: first, possibly inside leading parentheses.
 TEST(DslParser, DirectAssignmentFirstOnly) {
   for (const char* expr : {"[user]", "([user])", "[user] or b", "[user] and b", "[user] but not b",
