@@ -204,6 +204,9 @@ class Exchange {
     return it == parser_->get().end() ? std::string_view() : std::string_view(it->value());
   }
   bool done() const { return parser_->is_done(); }
+  // More of the body already received, beyond a chunk's closing CRLF (which the parser
+  // leaves in the buffer until the next chunk): parsing on will not wait for the target.
+  bool buffered() const { return buffer_.size() > 2; }
   asio::any_io_executor executor() { return ex_; }
 
   // Next piece of the body ("" at the end); `timeout`: how long the target may stay silent.
@@ -290,11 +293,20 @@ class HttpStream final : public MessageStream {
 
   asio::awaitable<Result<std::optional<json::object>>> next() override {
     for (;;) {
-      if (!ready_.empty()) {
+      // A priming event with more of the answer already received: parse that first, so a
+      // response that came with it can drop the priming (below).
+      const bool parse_on = !ready_.empty() && ready_.back().empty() && ends_with_response_ && ex_ &&
+                            !finished_ && ex_->buffered();
+      if (!ready_.empty() && !parse_on) {
         auto m = std::move(ready_.front());
         ready_.pop_front();
         last_event_id_ = std::move(ready_ids_.front());
         ready_ids_.pop_front();
+        // A priming event whose response came in the same read has nothing to resume: drop
+        // it, so the answer can go back as plain JSON (one write, not an SSE stream of five).
+        if (m.empty() && ends_with_response_ && !ready_.empty() && !ready_.front().empty() &&
+            !ready_.front().contains("method"))
+          continue;
         // The response to the request ends the exchange, whatever else the stream carries.
         if (ends_with_response_ && !m.empty() && !m.contains("method")) {
           ready_.clear();

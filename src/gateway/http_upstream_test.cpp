@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -17,6 +18,9 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstdio>
+#include <thread>
 
 #include "gateway/front_end.hpp"
 #include "gateway/relay.hpp"
@@ -162,6 +166,82 @@ class BlackholeListener {
   unsigned short port_ = 0;
   std::vector<int> fillers_;
 };
+
+// A target that answers one POST with a chunked SSE body: retry, a priming event (SEP-1699)
+// and the response, as separate chunks written at once, or the response after a pause.
+void sse_target(int listener, bool pause_before_response) {
+  int c = ::accept(listener, nullptr, nullptr);
+  if (c < 0) return;
+  char buf[4096];
+  std::string in;
+  while (in.find("\r\n\r\n") == std::string::npos || in.find("tools/call\"}") == std::string::npos) {
+    auto n = ::read(c, buf, sizeof buf);
+    if (n <= 0) break;
+    in.append(buf, static_cast<std::size_t>(n));
+  }
+  auto chunk = [](std::string_view d) {
+    char len[16];
+    std::snprintf(len, sizeof len, "%zx\r\n", d.size());
+    return std::string(len) + std::string(d) + "\r\n";
+  };
+  std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n" +
+      chunk("retry: 1000\n\n") + chunk("id: 1_1\ndata: \n\n");
+  std::string rest = chunk("id: 1_2\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n") + "0\r\n\r\n";
+  if (!pause_before_response) head += rest;
+  (void)!::write(c, head.data(), head.size());
+  if (pause_before_response) {
+    std::this_thread::sleep_for(200ms);
+    (void)!::write(c, rest.data(), rest.size());
+  }
+  std::this_thread::sleep_for(100ms);
+  ::close(c);
+}
+
+// The first message the relay gets for a tools/call answered over SSE with a priming event.
+json::object first_message(bool pause_before_response) {
+  int l = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  EXPECT_EQ(::listen(l, 4), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(l, reinterpret_cast<sockaddr*>(&a), &len);
+  std::thread target(sse_target, l, pause_before_response);
+  asio::io_context io;
+  auto up = make_http_upstream(io.get_executor(), "t", HttpTarget{"http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/mcp", {}});
+  UpstreamCall call;
+  call.timeout = 5s;
+  call.relay_priming = true;
+  json::object out{{"none", true}};
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        json::object message{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/call"}};
+        auto s = co_await up->request(call, std::move(message));
+        if (!s.ok()) co_return;
+        auto m = co_await (*s)->next();
+        if (m.ok() && m->has_value()) out = **m;
+      },
+      asio::detached);
+  io.run();
+  target.join();
+  ::close(l);
+  return out;
+}
+
+TEST(HttpUpstream, PrimingEventWithItsResponseInOneReadIsDropped) {
+  // The answer is complete: nothing to resume, so the relay can answer with plain JSON.
+  auto m = first_message(false);
+  EXPECT_TRUE(m.contains("result")) << json::serialize(m);
+}
+
+TEST(HttpUpstream, PrimingEventBeforeALateResponseIsRelayed) {
+  // The response is not there yet: the client gets the priming event (its resume position).
+  auto m = first_message(true);
+  EXPECT_TRUE(m.empty()) << json::serialize(m);
+}
 
 TEST(HttpUpstream, ConnectTimeoutIsShorterThanTheCallTimeout) {
   BlackholeListener hole;
