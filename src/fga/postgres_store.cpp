@@ -1,13 +1,72 @@
 #include "fga/postgres_store.hpp"
 
-#include <libpq-fe.h>
+#include <dlfcn.h>
+#include <libpq-fe.h>  // types, and the prototypes the table below takes its types from
 
 #include <array>
 #include <cassert>
+#include <mutex>
 #include <boost/json.hpp>
 
 namespace gatehouse::fga {
 namespace {
+
+// libpq is loaded when the first postgres store opens, not linked: it and what it pulls in
+// (gnutls, krb5, ldap, ...) cost every process ~3 MB of RSS, and few configure postgres.
+// Each name X is the function PQX, typed from <libpq-fe.h> (its C API is stable).
+#define GH_LIBPQ_FUNCTIONS(X)                                                                            \
+  X(clear) X(cmdTuples) X(connectdbParams) X(conninfoFree) X(conninfoParse) X(errorMessage) X(exec)    \
+  X(execParams) X(execPrepared) X(finish) X(freemem) X(getlength) X(getvalue) X(ntuples) X(prepare)   \
+  X(resultErrorField) X(resultErrorMessage) X(resultStatus) X(setNoticeProcessor) X(status)          \
+  X(transactionStatus)
+
+struct Libpq {
+#define GH_LIBPQ_FIELD(name) decltype(&PQ##name) name = nullptr;
+  GH_LIBPQ_FUNCTIONS(GH_LIBPQ_FIELD)
+#undef GH_LIBPQ_FIELD
+};
+
+constexpr const char* kLibpqSoname = "libpq.so.5";
+
+// Fills `out` from the library `soname`; the handle stays open for the process's life (a
+// store may outlive any one caller). Errors say which package provides the library.
+Status load_libpq(const char* soname, Libpq& out, void** handle = nullptr) {
+  void* h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    const char* why = dlerror();
+    return fail(Errc::invalid_config,
+                std::string("PostgreSQL store needs ") + soname + " (Debian: libpq5): " + (why ? why : "not found"),
+                "fga.store");
+  }
+#define GH_LIBPQ_SYMBOL(name)                                                                          \
+  out.name = reinterpret_cast<decltype(out.name)>(dlsym(h, "PQ" #name));                              \
+  if (!out.name) {                                                                                     \
+    dlclose(h);                                                                                        \
+    return fail(Errc::invalid_config,                                                                  \
+                std::string("PostgreSQL store needs ") + soname + " (Debian: libpq5): it has no PQ" #name, \
+                "fga.store");                                                                          \
+  }
+  GH_LIBPQ_FUNCTIONS(GH_LIBPQ_SYMBOL)
+#undef GH_LIBPQ_SYMBOL
+  if (handle) *handle = h;
+  return {};
+}
+
+Libpq g_libpq;
+Status g_libpq_status;
+
+// Loads libpq.so.5 once per process; later calls return the first outcome.
+const Status& ensure_libpq() {
+  static std::once_flag once;
+  std::call_once(once, [] { g_libpq_status = load_libpq(kLibpqSoname, g_libpq); });
+  return g_libpq_status;
+}
+
+// Only reached from a store, which exists only once ensure_libpq() succeeded.
+const Libpq& pq() {
+  assert(g_libpq.finish != nullptr);
+  return g_libpq;
+}
 
 // Columns are COLLATE "C" so ORDER BY is byte order whatever the database's locale, as in
 // SQLite (ListObjects and the Read API return sorted objects).
@@ -92,27 +151,28 @@ PgResult exec(PGconn* c, const char* name_or_sql, std::initializer_list<std::str
     ++i;
   }
   int n = static_cast<int>(params.size());
-  PGresult* r = prepared ? PQexecPrepared(c, name_or_sql, n, values.data(), lengths.data(), formats.data(), 0)
-                         : PQexecParams(c, name_or_sql, n, types.data(), values.data(), lengths.data(), formats.data(), 0);
-  return PgResult(r, PQclear);
+  PGresult* r = prepared ? pq().execPrepared(c, name_or_sql, n, values.data(), lengths.data(), formats.data(), 0)
+                         : pq().execParams(c, name_or_sql, n, types.data(), values.data(), lengths.data(), formats.data(), 0);
+  return PgResult(r, pq().clear);
 }
 
-PgResult simple(PGconn* c, const char* sql) { return PgResult(PQexec(c, sql), PQclear); }
+PgResult simple(PGconn* c, const char* sql) { return PgResult(pq().exec(c, sql), pq().clear); }
 
 bool ok(const PgResult& r) {
-  auto s = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  auto s = r ? pq().resultStatus(r.get()) : PGRES_FATAL_ERROR;
   return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
 }
 
 std::string sqlstate(const PgResult& r) {
-  const char* s = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+  const char* s = r ? pq().resultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
   return s ? s : "";
 }
 
 // Data errors (bad encoding, a NUL byte, a key too long for the index) come from the caller's
 // input; anything else means the database cannot serve us.
 Unexpected pg_error(PGconn* c, const PgResult& r, std::string_view what) {
-  std::string msg = one_line(r && PQresultErrorMessage(r.get())[0] ? PQresultErrorMessage(r.get()) : PQerrorMessage(c));
+  const char* text = r ? pq().resultErrorMessage(r.get()) : nullptr;
+  std::string msg = one_line(text && text[0] ? text : pq().errorMessage(c));
   std::string state = sqlstate(r);
   if (state.rfind("22", 0) == 0 || state == "54000")
     return fail(Errc::invalid_params, "postgres " + std::string(what) + ": " + msg, "fga.store");
@@ -120,7 +180,7 @@ Unexpected pg_error(PGconn* c, const PgResult& r, std::string_view what) {
 }
 
 std::string value(const PGresult* r, int row, int col) {
-  return std::string(PQgetvalue(r, row, col), static_cast<std::size_t>(PQgetlength(r, row, col)));
+  return std::string(pq().getvalue(r, row, col), static_cast<std::size_t>(pq().getlength(r, row, col)));
 }
 
 Tuple row_tuple(const PGresult* r, int row) {
@@ -140,7 +200,7 @@ Tuple row_tuple(const PGresult* r, int row) {
 
 std::vector<Tuple> rows(const PgResult& r) {
   std::vector<Tuple> out;
-  int n = PQntuples(r.get());
+  int n = pq().ntuples(r.get());
   out.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) out.push_back(row_tuple(r.get(), i));
   return out;
@@ -150,12 +210,12 @@ std::vector<Tuple> rows(const PgResult& r) {
 std::string password_of(const std::string& dsn) {
   std::string pw;
   char* err = nullptr;
-  PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), &err);
-  PQfreemem(err);
+  PQconninfoOption* opts = pq().conninfoParse(dsn.c_str(), &err);
+  pq().freemem(err);
   if (!opts) return pw;
   for (PQconninfoOption* o = opts; o->keyword; ++o)
     if (std::string_view(o->keyword) == "password" && o->val) pw = o->val;
-  PQconninfoFree(opts);
+  pq().conninfoFree(opts);
   return pw;
 }
 
@@ -168,12 +228,23 @@ std::string scrub(std::string msg, const std::string& secret) {
 
 }  // namespace
 
+namespace detail {
+Status probe_libpq(const char* soname) {
+  Libpq table;
+  void* handle = nullptr;
+  GH_CHECK(load_libpq(soname, table, &handle));
+  dlclose(handle);
+  return {};
+}
+}  // namespace detail
+
 Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& dsn, std::string store_id) {
+  if (const Status& loaded = ensure_libpq(); !loaded) return loaded.propagate();
   char* err = nullptr;
-  PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), &err);
-  PQfreemem(err);  // its text may quote the DSN
+  PQconninfoOption* opts = pq().conninfoParse(dsn.c_str(), &err);
+  pq().freemem(err);  // its text may quote the DSN
   if (!opts) return fail(Errc::invalid_config, "postgres: the dsn is not a valid connection string", "fga.store");
-  PQconninfoFree(opts);
+  pq().conninfoFree(opts);
 
   std::unique_ptr<PostgresStore> s(new PostgresStore(dsn, std::move(store_id)));
   GH_TRY(PGconn * c, s->connect());
@@ -181,7 +252,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& ds
   PgResult exists = simple(c, "SELECT to_regclass('fga_tuples') IS NOT NULL");
   if (!ok(exists)) {
     auto e = pg_error(c, exists, "schema");
-    PQfinish(c);
+    pq().finish(c);
     return e;
   }
   if (value(exists.get(), 0, 0) != "t") {
@@ -189,12 +260,12 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& ds
     PgResult r = simple(c, sql.c_str());
     if (!ok(r)) {
       auto e = pg_error(c, r, "schema");
-      PQfinish(c);
+      pq().finish(c);
       return e;
     }
   }
   if (auto st = prepare(c); !st) {
-    PQfinish(c);
+    pq().finish(c);
     return st.propagate();
   }
   std::lock_guard lock(s->mu_);
@@ -204,7 +275,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& ds
 }
 
 PostgresStore::~PostgresStore() {
-  for (PGconn* c : idle_) PQfinish(c);
+  for (PGconn* c : idle_) pq().finish(c);
 }
 
 Result<PGconn*> PostgresStore::connect() const {
@@ -212,21 +283,21 @@ Result<PGconn*> PostgresStore::connect() const {
   // and a TCP user timeout bound how long a Check waits for a database that went away.
   const char* keys[] = {"connect_timeout", "tcp_user_timeout", "application_name", "dbname", nullptr};
   const char* vals[] = {"5", "10000", "gatehouse-fga", dsn_.c_str(), nullptr};
-  PGconn* c = PQconnectdbParams(keys, vals, 1);
+  PGconn* c = pq().connectdbParams(keys, vals, 1);
   if (!c) return fail(Errc::unavailable, "postgres connect: out of memory", "fga.store");
-  if (PQstatus(c) != CONNECTION_OK) {
-    std::string msg = scrub(one_line(PQerrorMessage(c)), password_of(dsn_));
-    PQfinish(c);
+  if (pq().status(c) != CONNECTION_OK) {
+    std::string msg = scrub(one_line(pq().errorMessage(c)), password_of(dsn_));
+    pq().finish(c);
     return fail(Errc::unavailable, "postgres connect: " + msg, "fga.store");
   }
-  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);  // "already exists, skipping"
+  pq().setNoticeProcessor(c, [](void*, const char*) {}, nullptr);  // "already exists, skipping"
   return c;
 }
 
 Result<PGconn*> PostgresStore::connect_prepared() const {
   GH_TRY(PGconn * c, connect());
   if (auto st = prepare(c); !st) {
-    PQfinish(c);
+    pq().finish(c);
     return st.propagate();
   }
   return c;
@@ -235,7 +306,7 @@ Result<PGconn*> PostgresStore::connect_prepared() const {
 Status PostgresStore::prepare(PGconn* c) {
   for (const auto& st : statements()) {
     std::vector<Oid> types(static_cast<std::size_t>(st.params), kTextOid);
-    PgResult r(PQprepare(c, st.name, st.sql.c_str(), st.params, types.data()), PQclear);
+    PgResult r(pq().prepare(c, st.name, st.sql.c_str(), st.params, types.data()), pq().clear);
     if (!ok(r)) return pg_error(c, r, "prepare");
   }
   return {};
@@ -262,7 +333,7 @@ Result<PGconn*> PostgresStore::acquire() const {
 }
 
 void PostgresStore::release(PGconn* c) const {
-  bool healthy = PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) == PQTRANS_IDLE;
+  bool healthy = pq().status(c) == CONNECTION_OK && pq().transactionStatus(c) == PQTRANS_IDLE;
   std::vector<PGconn*> dropped;
   {
     std::lock_guard lock(mu_);
@@ -277,14 +348,14 @@ void PostgresStore::release(PGconn* c) const {
     }
   }
   freed_.notify_all();
-  for (PGconn* d : dropped) PQfinish(d);
+  for (PGconn* d : dropped) pq().finish(d);
 }
 
 Status PostgresStore::run(const std::function<Attempt(PGconn*)>& op) const {
   for (int attempt = 0;; ++attempt) {
     GH_TRY(PGconn * c, acquire());
     Attempt a = op(c);
-    bool broken = PQstatus(c) == CONNECTION_BAD;
+    bool broken = pq().status(c) == CONNECTION_BAD;
     release(c);
     if (a.status.ok() || !broken || !a.retry_safe || attempt > 0) return a.status;
   }
@@ -306,7 +377,7 @@ Status PostgresStore::write(std::span<const Tuple> writes, std::span<const Tuple
     for (const auto& d : deletes) {
       PgResult r = exec(c, "gh_fga_erase", {store_, d.object, d.relation, d.user}, true);
       if (!ok(r)) return rollback(pg_error(c, r, "delete"));
-      if (std::string_view(PQcmdTuples(r.get())) == "0")
+      if (std::string_view(pq().cmdTuples(r.get())) == "0")
         return rollback(fail(Errc::not_found, "cannot delete a tuple which does not exist: " + d.user + " " +
                                                   d.relation + " " + d.object));
     }
@@ -366,7 +437,7 @@ Result<std::optional<Tuple>> PostgresStore::find(const TupleKey& key) const {
     PgResult r = exec(c, "gh_fga_find", {store_, key.object, key.relation, key.user}, true);
     if (!ok(r)) return {pg_error(c, r, "read")};
     out.reset();
-    if (PQntuples(r.get()) > 0) out = row_tuple(r.get(), 0);
+    if (pq().ntuples(r.get()) > 0) out = row_tuple(r.get(), 0);
     return {};
   }));
   return out;
@@ -395,7 +466,7 @@ Result<std::vector<std::string>> PostgresStore::objects_of_type(std::string_view
     PgResult r = exec(c, "gh_fga_objects", {store_, type}, true);
     if (!ok(r)) return {pg_error(c, r, "read")};
     out.clear();
-    for (int i = 0, n = PQntuples(r.get()); i < n; ++i) out.push_back(value(r.get(), i, 0));
+    for (int i = 0, n = pq().ntuples(r.get()); i < n; ++i) out.push_back(value(r.get(), i, 0));
     return {};
   }));
   return out;

@@ -1,5 +1,5 @@
-// A TupleStore on PostgreSQL (libpq): for gateways that share tuples across processes and
-// hosts. Several OpenFGA stores share one database (rows keyed by store id); a small pool of
+// A TupleStore on PostgreSQL (libpq, dlopened when the first store opens): for gateways that
+// share tuples across processes and hosts. Several OpenFGA stores share one database (rows keyed by store id); a small pool of
 // connections, each with its statements prepared, serves the gateway's threads.
 #pragma once
 
@@ -61,5 +61,11 @@ class PostgresStore final : public TupleStore {
   mutable std::vector<pg_conn*> idle_;
   mutable std::size_t open_ = 0;
 };
+
+namespace detail {
+// Loads the library `soname` as the store loads libpq.so.5 (dlopen on first open, never
+// linked), then unloads it: tests see the error a host without libpq5 gets.
+Status probe_libpq(const char* soname);
+}  // namespace detail
 
 }  // namespace gatehouse::fga

@@ -236,5 +236,24 @@ TEST(PostgresStoreOpen, MalformedDsnIsRefusedWithoutQuotingIt) {
   }
 }
 
+// libpq is dlopened, not linked: a host without it learns which package to install.
+TEST(PostgresStoreOpen, MissingLibpqNamesThePackage) {
+  auto st = detail::probe_libpq("libgatehouse-no-such-libpq.so.5");
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, Errc::invalid_config);
+  EXPECT_EQ(st.error().reason, "fga.store");
+  EXPECT_NE(st.error().message.find("PostgreSQL store needs libgatehouse-no-such-libpq.so.5 (Debian: libpq5): "),
+            std::string::npos)
+      << st.error().message;
+  EXPECT_NE(st.error().message.find("cannot open shared object file"), std::string::npos) << st.error().message;
+  // A library that loads but is not libpq is refused by its first missing function.
+  auto other = detail::probe_libpq("libm.so.6");
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.error().message.find("it has no PQ"), std::string::npos) << other.error().message;
+  // The real one loads.
+  auto real = detail::probe_libpq("libpq.so.5");
+  EXPECT_TRUE(real.ok()) << real.error().message;
+}
+
 }  // namespace
 }  // namespace gatehouse::fga
