@@ -13,6 +13,7 @@
 
 #include "auth/identity.hpp"
 #include "authz/fga_stage.hpp"
+#include "authz/fga_stage_testing.hpp"
 #include "config/loader.hpp"
 
 namespace gatehouse::authz {
@@ -57,22 +58,7 @@ std::unique_ptr<gateway::PolicyStage> make_stage(const std::string& ttl) {
     std::ofstream(d / "tuples.yaml") << kTuples;
     return d;
   }();
-  const std::string yaml = R"(listeners: [ { name: main, address: 127.0.0.1, port: 0 } ]
-routes:
-  - name: tools
-    listener: main
-    path: /mcp
-    backend: tools
-    fga:
-      model_file: )" + (dir / "model.fga").string() + R"(
-      tuples_file: )" + (dir / "tuples.yaml").string() + R"(
-      store: { kind: memory }
-      cache: { ttl: )" + ttl + R"( }
-      check: { user: 'user:{identity.subject}', relation: can_call, object: 'tool:{mcp.target}/{mcp.tool}' }
-backends:
-  - name: tools
-    targets: [ { name: bank, http: { url: "http://127.0.0.1:9/mcp" } } ]
-)";
+  const std::string yaml = testing::fga_route_config(dir, ttl);
   auto config = config::load_string(yaml, "bench.yaml");
   if (!config) std::abort();
   auto stage = make_fga_stage(*config, nullptr);
@@ -82,19 +68,8 @@ backends:
 
 void run_calls(benchmark::State& state, const std::string& ttl, const std::string& subject) {
   auto stage = make_stage(ttl);
-  net::Request http{boost::beast::http::verb::post, "/mcp", 11};
-  boost::json::object args{{"amount", 10}};
-  boost::json::value id = 7;
-  auth::Identity identity;
-  identity.subject = subject;
-  gateway::PolicyRequest request{http, {boost::asio::ip::make_address_v4("10.0.0.5"), 5000}, "/mcp",
-                                 gateway::Era::legacy, "tools/call", "bank_transfer"};
-  request.arguments = &args;
-  request.id = &id;
-  request.target = "bank";
-  request.tool = "transfer";
-  request.identity = std::shared_ptr<const void>(&identity, [](const void*) {});
-  request.principal = subject;
+  testing::ToolCall call(subject, "transfer");
+  auto& request = call.request;
   boost::asio::io_context io;
   std::string decision;
   boost::asio::co_spawn(

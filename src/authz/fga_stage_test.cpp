@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "auth/identity.hpp"
+#include "authz/fga_stage_testing.hpp"
 #include "config/loader.hpp"
 
 namespace gatehouse::authz {
@@ -53,22 +54,7 @@ class FgaStageTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::unique_ptr<gateway::PolicyStage> stage(const std::string& ttl) {
-    const std::string yaml = R"(listeners: [ { name: main, address: 127.0.0.1, port: 0 } ]
-routes:
-  - name: tools
-    listener: main
-    path: /mcp
-    backend: tools
-    fga:
-      model_file: )" + (dir_ / "model.fga").string() + R"(
-      tuples_file: )" + (dir_ / "tuples.yaml").string() + R"(
-      store: { kind: memory }
-      cache: { ttl: )" + ttl + R"( }
-      check: { user: 'user:{identity.subject}', relation: can_call, object: 'tool:{mcp.target}/{mcp.tool}' }
-backends:
-  - name: tools
-    targets: [ { name: bank, http: { url: "http://127.0.0.1:9/mcp" } } ]
-)";
+    const std::string yaml = testing::fga_route_config(dir_, ttl);
     auto config = config::load_string(yaml, "gw.yaml");
     EXPECT_TRUE(config.ok()) << (config.ok() ? "" : config.error().message);
     auto s = make_fga_stage(*config, nullptr);
@@ -78,19 +64,8 @@ backends:
 
   // One tools/call through the stage: true when it proceeds.
   static bool allowed(gateway::PolicyStage& stage, const std::string& tool, std::vector<std::string> roles) {
-    net::Request http{boost::beast::http::verb::post, "/mcp", 11};
-    boost::json::object args;
-    boost::json::value id = 1;
-    auth::Identity identity;
-    identity.subject = "alice";
-    identity.roles = std::move(roles);
-    gateway::PolicyRequest request{http, {boost::asio::ip::make_address_v4("10.0.0.5"), 5000}, "/mcp",
-                                   gateway::Era::legacy, "tools/call", tool};
-    request.arguments = &args;
-    request.id = &id;
-    request.target = "bank";
-    request.tool = tool;
-    request.identity = std::shared_ptr<const void>(&identity, [](const void*) {});
+    testing::ToolCall call("alice", tool, std::move(roles));
+    auto& request = call.request;
     boost::asio::io_context io;
     boost::asio::co_spawn(
         io, [&]() -> boost::asio::awaitable<void> { co_await stage.apply(request); }, boost::asio::detached);
