@@ -43,12 +43,14 @@ class JwtAuthenticator {
   // The synchronous part alone, against the keys currently held (no network).
   Result<std::shared_ptr<const Identity>> authenticate_cached_keys(std::string_view token, std::int64_t now) const;
 
+  // The token cache key: the token with this authenticator's issuers and audiences.
+  std::string cache_key(std::string_view token) const;
+
  private:
   const JwtProvider* provider_for(const ParsedJws& jws) const;
   Result<std::shared_ptr<const Identity>> finish(std::string_view token, ParsedJws jws, Alg alg,
                                                  const JwtProvider& p, const JwkSet& keys, std::int64_t now) const;
 
-  std::string cache_key(std::string_view token) const;
 
   std::vector<JwtProvider> providers_;
   std::shared_ptr<TokenCache> cache_;
