@@ -15,30 +15,51 @@ namespace {
 constexpr char kAlphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-int decode_char(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
+// 0-63 for the base64url alphabet, 0xFF for anything else.
+constexpr std::array<std::uint8_t, 256> make_decode_table() {
+  std::array<std::uint8_t, 256> t{};
+  for (auto& v : t) v = 0xFF;
+  for (int i = 0; i < 64; ++i) t[static_cast<std::uint8_t>(kAlphabet[i])] = static_cast<std::uint8_t>(i);
+  return t;
 }
+constexpr auto kDecode = make_decode_table();
 
 struct CtxDeleter {
   void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
 };
 
-// One cipher context per thread: allocation is the dominant cost of a small seal.
-EVP_CIPHER_CTX* thread_ctx() {
-  thread_local std::unique_ptr<EVP_CIPHER_CTX, CtxDeleter> ctx(EVP_CIPHER_CTX_new());
-  assert(ctx);
-  return ctx.get();
-}
+// One cipher context per thread and direction, keyed once: allocation and the AES/GHASH key
+// schedule were most of a small seal or open; the next token under the same key only sets the
+// nonce. A context remembers which key it holds (boxes for sessions and request state differ).
+struct KeyedCtx {
+  std::unique_ptr<EVP_CIPHER_CTX, CtxDeleter> ctx{EVP_CIPHER_CTX_new()};
+  std::array<std::uint8_t, SealedBox::kKeyBytes> key{};
+  bool keyed = false;
+};
 
 const EVP_CIPHER* aes_gcm() {
   static EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
   assert(cipher);
   return cipher;
+}
+
+// Starts one seal (encrypt) or open on this thread's context for `key` and `nonce`.
+EVP_CIPHER_CTX* begin(bool encrypt, const std::array<std::uint8_t, SealedBox::kKeyBytes>& key,
+                      const unsigned char* nonce) {
+  thread_local KeyedCtx contexts[2];
+  KeyedCtx& k = contexts[encrypt ? 1 : 0];
+  assert(k.ctx);
+  int rc = 0;
+  if (k.keyed && k.key == key) {
+    rc = EVP_CipherInit_ex(k.ctx.get(), nullptr, nullptr, nullptr, nonce, encrypt ? 1 : 0);
+  } else {
+    rc = EVP_CipherInit_ex(k.ctx.get(), aes_gcm(), nullptr, key.data(), nonce, encrypt ? 1 : 0);
+    k.key = key;
+    k.keyed = rc == 1;
+  }
+  assert(rc == 1);
+  (void)rc;
+  return k.ctx.get();
 }
 
 }  // namespace
@@ -70,22 +91,28 @@ std::string base64url_encode(std::string_view in) {
 
 std::optional<std::string> base64url_decode(std::string_view in) {
   if (in.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(in.size() * 3 / 4);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int d = decode_char(c);
-    if (d < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<std::uint32_t>(d);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xFF);
-    }
+  std::string out(in.size() / 4 * 3 + (in.size() % 4 == 0 ? 0 : in.size() % 4 - 1), '\0');
+  auto* o = reinterpret_cast<std::uint8_t*>(out.data());
+  auto sextet = [&](std::size_t k) { return kDecode[static_cast<std::uint8_t>(in[k])]; };
+  std::size_t i = 0;
+  for (; i + 4 <= in.size(); i += 4) {
+    std::uint8_t a = sextet(i), b = sextet(i + 1), c = sextet(i + 2), d = sextet(i + 3);
+    if ((a | b | c | d) & 0xC0) return std::nullopt;
+    std::uint32_t v = (std::uint32_t{a} << 18) | (std::uint32_t{b} << 12) | (std::uint32_t{c} << 6) | d;
+    *o++ = static_cast<std::uint8_t>(v >> 16);
+    *o++ = static_cast<std::uint8_t>(v >> 8);
+    *o++ = static_cast<std::uint8_t>(v);
   }
-  // Leftover bits must be zero, so each byte string has exactly one encoding.
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
+  // A tail of 2 or 3 characters: its unused low bits must be zero, so each byte string has
+  // exactly one encoding.
+  if (std::size_t rest = in.size() - i; rest >= 2) {
+    std::uint8_t a = sextet(i), b = sextet(i + 1), c = rest == 3 ? sextet(i + 2) : 0;
+    if ((a | b | c) & 0xC0) return std::nullopt;
+    std::uint32_t v = (std::uint32_t{a} << 18) | (std::uint32_t{b} << 12) | (std::uint32_t{c} << 6);
+    *o++ = static_cast<std::uint8_t>(v >> 16);
+    if (rest == 3) *o++ = static_cast<std::uint8_t>(v >> 8);
+    if ((rest == 2 ? (v & 0xFFFF) : (v & 0xFF)) != 0) return std::nullopt;
+  }
   return out;
 }
 
@@ -127,10 +154,8 @@ std::string SealedBox::seal(std::string_view plaintext, std::string_view aad) co
   // A random 96-bit nonce per token: safe for far more than 2^32 seals under one key.
   int rc = RAND_bytes(nonce, kNonceBytes);
   assert(rc == 1);
-  EVP_CIPHER_CTX* ctx = thread_ctx();
+  EVP_CIPHER_CTX* ctx = begin(true, key_, nonce);
   int len = 0;
-  rc = EVP_EncryptInit_ex(ctx, aes_gcm(), nullptr, key_.data(), nonce);
-  assert(rc == 1);
   rc = EVP_EncryptUpdate(ctx, nullptr, &len, out, 1);  // the version byte is authenticated
   if (!aad.empty())
     rc &= EVP_EncryptUpdate(ctx, nullptr, &len,
@@ -157,10 +182,9 @@ std::optional<std::string> SealedBox::open(std::string_view token, std::string_v
   const unsigned char* body = nonce + kNonceBytes;
   std::size_t body_len = raw->size() - 1 - kNonceBytes - kTagBytes;
   std::string plain(body_len, '\0');
-  EVP_CIPHER_CTX* ctx = thread_ctx();
+  EVP_CIPHER_CTX* ctx = begin(false, key_, nonce);
   int len = 0;
-  int rc = EVP_DecryptInit_ex(ctx, aes_gcm(), nullptr, key_.data(), nonce);
-  rc &= EVP_DecryptUpdate(ctx, nullptr, &len, in, 1);
+  int rc = EVP_DecryptUpdate(ctx, nullptr, &len, in, 1);
   if (!aad.empty())
     rc &= EVP_DecryptUpdate(ctx, nullptr, &len,
                             reinterpret_cast<const unsigned char*>(aad.data()),

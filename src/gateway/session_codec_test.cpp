@@ -34,6 +34,10 @@ TEST(Base64Url, RejectsForeignAlphabetPaddingAndNonCanonicalTails) {
   EXPECT_FALSE(base64url_decode("Y"));       // impossible length
   EXPECT_TRUE(base64url_decode("YQ"));       // "a"
   EXPECT_FALSE(base64url_decode("YR"));      // same byte, non-zero trailing bits
+  EXPECT_EQ(base64url_decode("YWI").value_or(""), "ab");
+  EXPECT_FALSE(base64url_decode("YWJ"));     // "ab" with a non-zero trailing bit
+  EXPECT_FALSE(base64url_decode("YW.j"));    // a foreign character inside a full group
+  EXPECT_FALSE(base64url_decode(std::string_view("YW\0j", 4)));
 }
 
 TEST(SessionState, EncodeDecodeRoundTrip) {
@@ -152,6 +156,23 @@ TEST(SealedBox, AadBindsContext) {
   EXPECT_FALSE(box.open(t));
   // Purposes derive different keys from one secret.
   EXPECT_FALSE(SealedBox::derive("k", "session").open(t, "target=a;principal=p"));
+}
+
+// One thread keeps a keyed cipher context per direction: boxes used in turn must each be
+// re-keyed, and a seal between two opens must not disturb them.
+TEST(SealedBox, BoxesTakingTurnsOnOneThreadKeepTheirKeys) {
+  auto a = SealedBox::derive("k", "session");
+  auto b = SealedBox::derive("k", "request-state");
+  for (int i = 0; i < 3; ++i) {
+    auto ta = a.seal("from a");
+    auto tb = b.seal("from b");
+    EXPECT_EQ(a.open(ta).value_or(""), "from a");
+    EXPECT_FALSE(a.open(tb));
+    EXPECT_EQ(b.open(tb).value_or(""), "from b");
+    EXPECT_FALSE(b.open(ta));
+    EXPECT_EQ(a.open(ta).value_or(""), "from a");
+    EXPECT_NE(a.seal("same"), a.seal("same"));  // a fresh nonce each time
+  }
 }
 
 }  // namespace
