@@ -37,6 +37,7 @@ struct Totals {
   std::uint64_t connections_opened = 0;
   std::uint64_t sse_responses = 0;    // answers that came as text/event-stream
   std::uint64_t progress_events = 0;  // notifications/progress seen in them
+  std::uint64_t mix_done[3] = {0, 0, 0};  // --mix: answered calls, lists, churned sessions (MixKind order)
   std::string first_error;
 
   void error(const std::string& what) {
@@ -101,6 +102,20 @@ awaitable<std::optional<std::string>> initialize(Shared& s, Connection& conn) {
   co_return session;
 }
 
+// --mix churn: a new session opened and closed on this connection (the session-table churn a
+// soak must cover). false: it failed (the error is counted).
+awaitable<bool> churn(Shared& s, Connection& conn, Response& res) {
+  auto id = co_await initialize(s, conn);
+  if (!id) co_return false;
+  auto del = make_delete(s.opts, *id);
+  bool ok = co_await send(s, conn, del, res);
+  if (!ok || !is_deleted(res)) {
+    s.totals.error("DELETE failed: HTTP " + std::to_string(res.result_int()));
+    co_return false;
+  }
+  co_return true;
+}
+
 struct Worker {
   Shared& s;
   Clock::time_point start, warm_end, end;
@@ -132,6 +147,12 @@ struct Worker {
     asio::steady_timer timer(ex);
     Response res;
     std::uint64_t id = 1;
+    // --mix: the options of each kind of request (the churn uses initialize and DELETE).
+    const bool mixed = opts.mix.total() > 0;
+    LoadOptions call_opts = opts, list_opts = opts;
+    call_opts.method = "tools/call";
+    list_opts.method = "tools/list";
+    std::uint64_t n = 0;
     while (true) {
       if (open_loop) {
         scheduled += interval;
@@ -144,7 +165,18 @@ struct Worker {
         break;
       }
       auto sent = Clock::now();
-      auto req = make_request(opts, request_body(opts, id++), session, opts.method);
+      const MixKind kind = mixed ? mix_kind(opts.mix, n++) : MixKind::call;
+      if (kind == MixKind::churn) {
+        bool churned = co_await churn(s, conn, res);
+        auto done = Clock::now();
+        if (!churned || done < warm_end) continue;
+        ++s.totals.mix_done[static_cast<int>(kind)];
+        auto from = open_loop ? scheduled : sent;
+        s.totals.latencies_ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(done - from).count());
+        continue;
+      }
+      const LoadOptions& ro = !mixed ? opts : kind == MixKind::list ? list_opts : call_opts;
+      auto req = make_request(ro, request_body(ro, id++), session, ro.method);
       bool ok = co_await send(s, conn, req, res);
       auto done = Clock::now();
       if (!ok) {
@@ -157,6 +189,7 @@ struct Worker {
         continue;
       }
       count_stream(res, s.totals);
+      if (mixed) ++s.totals.mix_done[static_cast<int>(kind)];
       auto from = open_loop ? scheduled : sent;
       s.totals.latencies_ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(done - from).count());
     }
@@ -214,10 +247,11 @@ void report(const LoadOptions& opts, Totals& totals, double seconds) {
     std::printf(
         "{\"requests\":%zu,\"errors\":%llu,\"connect_errors\":%llu,\"connections\":%llu,\"sse_responses\":%llu,"
         "\"progress_events\":%llu,\"rps\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,"
-        "\"max_us\":%.1f}\n",
+        "\"max_us\":%.1f,\"mix_call\":%llu,\"mix_list\":%llu,\"mix_churn\":%llu}\n",
         lat.size(), u(totals.errors), u(totals.connect_errors), u(totals.connections_opened), u(totals.sse_responses),
         u(totals.progress_events), rps, percentile_us(lat, 50), percentile_us(lat, 90), percentile_us(lat, 99),
-        percentile_us(lat, 99.9), lat.empty() ? 0.0 : lat.back() / 1000.0);
+        percentile_us(lat, 99.9), lat.empty() ? 0.0 : lat.back() / 1000.0, u(totals.mix_done[0]),
+        u(totals.mix_done[1]), u(totals.mix_done[2]));
   } else {
     std::printf("requests %zu  errors %llu  connect errors %llu  connections %llu  sse %llu  %.1f req/s\n", lat.size(),
                 u(totals.errors), u(totals.connect_errors), u(totals.connections_opened), u(totals.sse_responses), rps);

@@ -41,6 +41,19 @@ Request make_request(const LoadOptions& o, std::string body, const std::string& 
   return req;
 }
 
+Request make_delete(const LoadOptions& o, const std::string& session) {
+  Request req{http::verb::delete_, o.path, 11};
+  req.set(http::field::host, o.host + ":" + std::to_string(o.port));
+  if (o.new_connection) req.set(http::field::connection, "close");
+  if (!o.bearer.empty()) req.set(http::field::authorization, "Bearer " + o.bearer);
+  req.set("MCP-Protocol-Version", kLegacyVersion);
+  req.set("Mcp-Session-Id", session);
+  req.prepare_payload();
+  return req;
+}
+
+bool is_deleted(const Response& res) { return res.result_int() >= 200 && res.result_int() < 300; }
+
 bool is_success(const Response& res) {
   if (res.result() != http::status::ok && res.result() != http::status::accepted) return false;
   const auto& b = res.body();

@@ -24,6 +24,10 @@ inline constexpr const char* kLegacyVersion = "2025-11-25";
 std::string request_body(const LoadOptions& o, std::uint64_t id);
 // The HTTP POST carrying `body`; `session` is the legacy Mcp-Session-Id ("" before initialize).
 Request make_request(const LoadOptions& o, std::string body, const std::string& session, std::string_view method);
+// The DELETE that ends legacy session `session` (--mix churn).
+Request make_delete(const LoadOptions& o, const std::string& session);
+// A session ended: any 2xx (servers answer 200, 202 or 204 without a body).
+bool is_deleted(const Response& res);
 // A JSON-RPC success: 200/202 and the body (JSON or SSE) carries "result" and no "error".
 bool is_success(const Response& res);
 

@@ -60,6 +60,23 @@ TEST(LoadgenRequest, HeadersPerEraAndConnectionMode) {
   EXPECT_EQ(modern["Mcp-Session-Id"], "");
 }
 
+TEST(LoadgenRequest, DeleteEndsTheLegacySession) {
+  LoadOptions o;
+  o.port = 9;
+  o.bearer = "tok";
+  auto del = make_delete(o, "sid-1");
+  EXPECT_EQ(del.method(), http::verb::delete_);
+  EXPECT_EQ(del.target(), "/mcp");
+  EXPECT_EQ(del["Mcp-Session-Id"], "sid-1");
+  EXPECT_EQ(del[http::field::authorization], "Bearer tok");
+  EXPECT_EQ(del["MCP-Protocol-Version"], kLegacyVersion);
+  EXPECT_TRUE(del.body().empty());
+  EXPECT_TRUE(is_deleted(Response{http::status::no_content, 11}));
+  EXPECT_TRUE(is_deleted(Response{http::status::ok, 11}));
+  EXPECT_FALSE(is_deleted(Response{http::status::not_found, 11}));
+  EXPECT_FALSE(is_deleted(Response{http::status::method_not_allowed, 11}));
+}
+
 TEST(LoadgenRequest, SuccessNeedsResultAndNoError) {
   Response ok{http::status::ok, 11};
   ok.body() = "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n";

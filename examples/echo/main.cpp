@@ -2,24 +2,42 @@
 // With --stream-tool, a second tool, `echo_stream`, reports `steps` progress notifications
 // before the same result, so a caller that sends a progressToken gets an SSE answer
 // (bench/compare `sse`). Opt-in: the quickstart and the tests know the echo server as one tool.
+// With --delay-ms MS (Streamable HTTP only), tools/list is answered MS later, on a timer:
+// a stand-in for a remote server (bench/compare `fanout*`).
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <string_view>
 #include <vector>
 
+#include "examples/echo/delayed_list.hpp"
 #include "sdk/run.hpp"
 
 using namespace gatehouse;
 
 int main(int argc, char** argv) {
   bool stream_tool = false;
-  std::vector<char*> args;  // argv without our own flag, for sdk::run
+  int delay_ms = 0;
+  std::vector<char*> args;  // argv without our own flags, for sdk::run
   for (int i = 0; i < argc; ++i) {
-    if (std::string_view(argv[i]) == "--stream-tool") stream_tool = true;
-    else args.push_back(argv[i]);
+    std::string_view a = argv[i];
+    if (a == "--stream-tool") {
+      stream_tool = true;
+    } else if (a == "--delay-ms" && i + 1 < argc) {
+      std::string_view v = argv[++i];
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), delay_ms);
+      if (ec != std::errc() || p != v.data() + v.size() || delay_ms < 0 || delay_ms > 60'000) {
+        std::fprintf(stderr, "%s: --delay-ms takes 0..60000\n", argv[0]);
+        return 2;
+      }
+    } else {
+      args.push_back(argv[i]);
+    }
   }
   sdk::Server server({.name = "gatehouse-echo", .version = "0.1.0"});
   server.tool({
@@ -55,5 +73,6 @@ int main(int argc, char** argv) {
         co_return sdk::text_result(args.at("text").as_string());
       },
   });
+  if (delay_ms > 0) return echo::run_delayed(server, std::chrono::milliseconds(delay_ms), static_cast<int>(args.size()), args.data());
   return sdk::run(server, static_cast<int>(args.size()), args.data());
 }
