@@ -26,6 +26,7 @@
 #include <type_traits>
 
 #include "core/log.hpp"
+#include "net/message_head.hpp"
 
 namespace gatehouse::net {
 
@@ -129,14 +130,12 @@ class ExchangeImpl final : public Exchange {
     response.keep_alive(keep_alive_);
     response.prepare_payload();
     conn_.lowest().expires_after(conn_.shared_->options.limits.write_timeout);
-    error_code ec;
-    if (request_.method() == http::verb::head) {
-      // The head says how long the body would be; the body itself is not sent.
-      http::response_serializer<http::string_body> sr(response);
-      std::tie(ec, std::ignore) = co_await http::async_write_header(conn_.stream_, sr, kTuple);
-    } else {
-      std::tie(ec, std::ignore) = co_await http::async_write(conn_.stream_, response, kTuple);
-    }
+    // Head and body go out in one gather write; the head says how long the body is, and for
+    // HEAD the body itself is not sent.
+    std::string head = message_head(response.base());
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(response.body())};
+    if (request_.method() == http::verb::head) buffers[1] = {};
+    auto [ec, n] = co_await asio::async_write(conn_.stream_, buffers, kTuple);
     if (ec) co_return fail_write();
     complete_ = true;
     co_return true;
@@ -159,6 +158,8 @@ class ExchangeImpl final : public Exchange {
     conn_.lowest().expires_after(conn_.shared_->options.limits.write_timeout);
     auto [ec, n] = co_await http::async_write_header(conn_.stream_, sr, kTuple);
     if (ec) co_return fail_write();
+    // A stream may run for long: from now on a peer that goes away is noticed (see start_watch).
+    conn_.start_watch();
     co_return true;
   }
 
@@ -197,7 +198,9 @@ class ExchangeImpl final : public Exchange {
   }
 
   asio::awaitable<void> wait_peer_closed() override {
-    if (conn_.peer_closed_ || !conn_.watching_) co_return;
+    if (conn_.peer_closed_ || conn_.closed_) co_return;
+    conn_.start_watch();
+    if (!conn_.watching_) co_return;
     co_await conn_.peer_closed_signal_.async_wait(kTuple);
   }
   bool peer_closed() const override { return conn_.peer_closed_; }
@@ -373,7 +376,7 @@ asio::awaitable<void> Connection<Stream>::reject(http::status status, std::strin
 template <typename Stream>
 asio::awaitable<bool> Connection<Stream>::serve(Request request) {
   ExchangeImpl<Stream> exchange(*this, std::move(request));
-  start_watch();
+  peer_closed_ = false;
   bool threw = false;
   try {
     co_await shared_->handler(exchange);
@@ -399,11 +402,15 @@ asio::awaitable<bool> Connection<Stream>::serve(Request request) {
   co_return !threw && exchange.reusable() && !peer_closed_ && !closed_;
 }
 
+// The peer is watched only while a handler streams or waits for it to go away: a whole
+// response needs no watch (a client that left is seen when the answer is written or the next
+// request read), and starting one costs a coroutine, a read attempt and its cancellation per
+// request. Starts at most once per exchange.
 template <typename Stream>
 void Connection<Stream>::start_watch() {
+  if (watching_ || peer_closed_ || closed_) return;
   watching_ = true;
   watch_stop_ = false;
-  peer_closed_ = false;
   peer_closed_signal_.expires_at(asio::steady_timer::time_point::max());
   watch_done_signal_.expires_at(asio::steady_timer::time_point::max());
   // The watch has no deadline; later writes set only the write deadline while it reads.
