@@ -31,7 +31,8 @@ std::string_view outcome_of(const gateway::RequestRecord& r) {
 
 }  // namespace
 
-observe::AccessRecord access_record(const gateway::RequestRecord& r, const net::Request* request) {
+observe::AccessRecord access_record(const gateway::RequestRecord& r, const net::Request* request,
+                                    const observe::AccessLog* log) {
   observe::AccessRecord a;
   a.route = r.route;
   a.method = r.http_method;
@@ -49,7 +50,9 @@ observe::AccessRecord access_record(const gateway::RequestRecord& r, const net::
   a.bytes_out = r.bytes_out;
   a.remote = endpoint_text(r.remote);
   if (request) {
-    for (const auto& h : *request) a.headers.emplace_back(std::string(h.name_string()), std::string(h.value()));
+    for (const auto& h : *request)
+      if (!log || log->header_allowed(h.name_string()))
+        a.headers.emplace_back(std::string(h.name_string()), std::string(h.value()));
   }
   return a;
 }
@@ -116,7 +119,7 @@ gateway::RequestObserver request_observer(std::shared_ptr<observe::Telemetry> te
     if (!r.authn_outcome.empty())
       m.authn->with({r.authn_provider.empty() ? "none" : r.authn_provider, r.authn_outcome}).inc();
     if (auto* log = telemetry->access_log()) {
-      auto record = access_record(r, r.request);
+      auto record = access_record(r, r.request, log);
       record.trace_id = std::move(trace_id);
       log->write(record);
     }

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 
 #include "core/log.hpp"
@@ -14,12 +16,31 @@ namespace gatehouse::observe {
 std::string format_time(std::chrono::system_clock::time_point t) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms % 1000));
-  return buf;
+  // One line per request: within a second only the milliseconds change, so the formatted
+  // seconds are kept per thread (gmtime_r and strftime were ~2k instructions a line).
+  thread_local std::time_t cached_secs = -1;
+  thread_local char cached[32];
+  thread_local std::size_t cached_len = 0;
+  if (secs != cached_secs || ms < 0) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    cached_len = std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+    cached_secs = secs;
+  }
+  std::string out;
+  out.reserve(cached_len + 5);
+  out.append(cached, cached_len);
+  if (ms >= 0) {
+    const int f = static_cast<int>(ms % 1000);
+    const char frac[5] = {'.', static_cast<char>('0' + f / 100), static_cast<char>('0' + f / 10 % 10),
+                          static_cast<char>('0' + f % 10), 'Z'};
+    out.append(frac, 5);
+  } else {
+    char frac[8];
+    std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>(ms % 1000));
+    out += frac;
+  }
+  return out;
 }
 
 bool is_credential_header(std::string_view name) {
@@ -29,11 +50,42 @@ bool is_credential_header(std::string_view name) {
   return std::find(kNever.begin(), kNever.end(), name) != kNever.end();
 }
 
+namespace {
+
+// log::append_json_escaped's output, byte for byte, but runs that need no escape (nearly
+// every field) are appended in one go instead of a character at a time.
+void append_escaped(std::string& out, std::string_view text) {
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.data() + run, i - run);
+    log::append_json_escaped(out, text.substr(i, 1));
+    run = i + 1;
+  }
+  out.append(text.data() + run, text.size() - run);
+}
+
+bool iequals(std::string_view a, std::string_view lower) {
+  if (a.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != static_cast<unsigned char>(lower[i])) return false;
+  return true;
+}
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+}  // namespace
+
 void JsonLine::key(std::string_view k) {
   if (!first_) out_ += ',';
   first_ = false;
   out_ += '"';
-  log::append_json_escaped(out_, k);
+  append_escaped(out_, k);
   out_ += "\":";
 }
 
@@ -41,8 +93,8 @@ JsonLine& JsonLine::str(std::string_view k, std::string_view value, bool omit_em
   if (omit_empty && value.empty()) return *this;
   key(k);
   out_ += '"';
-  if (may_hold_secret(value)) log::append_json_escaped(out_, scrub_secrets(value));
-  else log::append_json_escaped(out_, value);
+  if (may_hold_secret(value)) append_escaped(out_, scrub_secrets(value));
+  else append_escaped(out_, value);
   out_ += '"';
   return *this;
 }
@@ -51,14 +103,16 @@ JsonLine& JsonLine::raw_str(std::string_view k, std::string_view value) {
   if (value.empty()) return *this;
   key(k);
   out_ += '"';
-  log::append_json_escaped(out_, value);
+  append_escaped(out_, value);
   out_ += '"';
   return *this;
 }
 
 JsonLine& JsonLine::num(std::string_view k, std::int64_t value) {
   key(k);
-  out_ += std::to_string(value);
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  out_.append(buf, end);
   return *this;
 }
 
@@ -93,15 +147,18 @@ AccessLog::AccessLog(std::shared_ptr<LogSink> sink, AccessLogOptions options)
 }
 
 bool AccessLog::header_allowed(std::string_view name) const {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (is_credential_header(lower)) return false;
-  return std::find(options_.header_allow_list.begin(), options_.header_allow_list.end(), lower) !=
-         options_.header_allow_list.end();
+  // Compared without lower-casing a copy first: most headers of a request are not listed.
+  bool listed = false;
+  for (const auto& allowed : options_.header_allow_list)
+    if (iequals(name, allowed)) {
+      listed = true;
+      break;
+    }
+  return listed && !is_credential_header(to_lower(name));
 }
 
 std::string AccessLog::format(const AccessRecord& r) const {
-  JsonLine j;
+  JsonLine j(512);
   j.raw_str("ts", format_time(r.time))
       .raw_str("log", "access")
       .str("route", r.route)
@@ -124,8 +181,7 @@ std::string AccessLog::format(const AccessRecord& r) const {
   std::vector<std::pair<std::string, std::string>> kept;
   for (const auto& [name, value] : r.headers) {
     if (!header_allowed(name)) continue;
-    std::string lower(name);
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string lower = to_lower(name);
     auto it = std::find_if(kept.begin(), kept.end(), [&](const auto& e) { return e.first == lower; });
     if (it == kept.end()) kept.emplace_back(std::move(lower), value);
     else it->second.append(", ").append(value);

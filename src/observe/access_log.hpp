@@ -53,9 +53,11 @@ class AccessLog {
   // The JSON line (no newline). Empty string fields are left out.
   std::string format(const AccessRecord& record) const;
   void write(const AccessRecord& record) { sink_->write_line(format(record)); }
+  // Whether a request header with this name (any case) can appear in a line: callers may
+  // leave the others out of the record instead of copying them.
+  bool header_allowed(std::string_view name) const;
 
  private:
-  bool header_allowed(std::string_view name) const;
   std::shared_ptr<LogSink> sink_;
   AccessLogOptions options_;
 };
@@ -68,6 +70,11 @@ bool is_credential_header(std::string_view lower_name);
 class JsonLine {
  public:
   JsonLine() { out_ = "{"; }
+  // `reserve`: the expected line length, so the line is not regrown field by field.
+  explicit JsonLine(std::size_t reserve) {
+    out_.reserve(reserve);
+    out_ = "{";
+  }
   JsonLine& str(std::string_view key, std::string_view value, bool omit_empty = true);
   JsonLine& raw_str(std::string_view key, std::string_view value);  // not scrubbed: our own tokens
   JsonLine& num(std::string_view key, std::int64_t value);

@@ -8,6 +8,16 @@
 #include <sstream>
 #include <unistd.h>
 
+#include <re2/re2.h>
+
+#include <random>
+#include <set>
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "core/log.hpp"
+
 #include "observe/access_log.hpp"
 #include "observe/audit_log.hpp"
 #include "observe/log_sink.hpp"
@@ -143,6 +153,144 @@ TEST(AccessLog, ScrubsTokensInAnyFieldAndEscapes) {
   EXPECT_EQ(o.at("error"), "upstream said: Bearer [redacted]\n\"quoted\"");
   EXPECT_EQ(o.at("principal"), "eve\x01");
   EXPECT_FALSE(o.contains("headers"));
+}
+
+// The pre-filter must answer exactly what the regex it replaced answered (it decides whether
+// the scrubber runs at all): keyword fragments in every case, separators, and non-ASCII.
+TEST(Scrubber, PrefilterAgreesWithTheRegex) {
+  const RE2 any(R"((?i)bearer|basic|dpop|eyJ|token|secret|api[_-]?key|password)");
+  const std::vector<std::string> pieces = {"bear", "er", "BEARER", "basi", "c", "Basic", "dpo", "p", "DPoP", "ey",
+                                           "J", "eyj", "tok", "en", "TOKEN", "secr", "et", "api", "_", "-", "key",
+                                           "KEY", "apikey", "pass", "word", "PassWord", "x", " ", "/", "\n",
+                                           "\xe2\x84\xaa", "\xc5\xbf", "\xc3\xa9", "\xff", "a", "s", "k"};
+  std::mt19937 rng(7);
+  for (int n = 0; n < 20000; ++n) {
+    std::string text;
+    const int parts = static_cast<int>(rng() % 6);
+    for (int i = 0; i < parts; ++i) text += pieces[rng() % pieces.size()];
+    EXPECT_EQ(may_hold_secret(text), RE2::PartialMatch(text, any)) << text;
+  }
+  EXPECT_TRUE(may_hold_secret("api\xe2\x84\xaa" "ey")) << "the Kelvin sign folds to k";
+  EXPECT_TRUE(may_hold_secret("\xc5\xbf" "ecret")) << "the long s folds to s";
+  EXPECT_FALSE(may_hold_secret("get_forecast"));
+  EXPECT_TRUE(may_hold_secret("x-Api-Key"));
+}
+
+TEST(SessionTag, CachedTagsStayCorrectAcrossManySessions) {
+  std::vector<std::string> ids, tags;
+  for (int i = 0; i < 40; ++i) {
+    ids.push_back("session-" + std::to_string(i) + std::string(static_cast<std::size_t>(i) * 37, 'x'));
+    tags.push_back(session_tag(ids.back()));
+  }
+  for (int round = 0; round < 3; ++round)
+    for (std::size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(session_tag(ids[i]), tags[i]) << i;
+  std::set<std::string> distinct(tags.begin(), tags.end());
+  EXPECT_EQ(distinct.size(), tags.size());
+  EXPECT_EQ(session_tag("abc"), "ba7816bf8f01");
+  EXPECT_EQ(session_tag(std::string(5000, 's')), session_tag(std::string(5000, 's'))) << "uncached long ids";
+}
+
+TEST(AccessLog, TimeKeepsMillisecondsAcrossCachedSeconds) {
+  using namespace std::chrono;
+  const system_clock::time_point base(milliseconds(1'763'845'701'000));
+  EXPECT_EQ(format_time(base), "2025-11-22T21:08:21.000Z");
+  EXPECT_EQ(format_time(base + milliseconds(7)), "2025-11-22T21:08:21.007Z");
+  EXPECT_EQ(format_time(base + milliseconds(999)), "2025-11-22T21:08:21.999Z");
+  EXPECT_EQ(format_time(base + milliseconds(1000)), "2025-11-22T21:08:22.000Z");
+  EXPECT_EQ(format_time(base - milliseconds(1)), "2025-11-22T21:08:20.999Z");
+  EXPECT_EQ(format_time(base), "2025-11-22T21:08:21.000Z");
+}
+
+// The line as the writer produced it before it was tuned (regex pre-check, escaping a
+// character at a time, headers lower-cased then filtered): the tuned one must match it byte
+// for byte.
+std::string reference_line(const AccessRecord& r, const std::vector<std::string>& allow) {
+  const RE2 any(R"((?i)bearer|basic|dpop|eyJ|token|secret|api[_-]?key|password)");
+  std::string out = "{";
+  bool first = true;
+  auto key = [&](std::string_view k) {
+    if (!first) out += ',';
+    first = false;
+    out += '"';
+    log::append_json_escaped(out, k);
+    out += "\":";
+  };
+  auto str = [&](std::string_view k, std::string_view v, bool omit_empty = true) {
+    if (omit_empty && v.empty()) return;
+    key(k);
+    out += '"';
+    log::append_json_escaped(out, RE2::PartialMatch(re2::StringPiece(v.data(), v.size()), any) ? scrub_secrets(v)
+                                                                                                 : std::string(v));
+    out += '"';
+  };
+  auto raw = [&](std::string_view k, std::string_view v) {
+    if (v.empty()) return;
+    key(k);
+    out += '"';
+    log::append_json_escaped(out, v);
+    out += '"';
+  };
+  auto num = [&](std::string_view k, std::int64_t v) {
+    key(k);
+    out += std::to_string(v);
+  };
+  raw("ts", format_time(r.time));
+  raw("log", "access");
+  str("route", r.route);
+  str("method", r.method);
+  str("mcp_method", r.mcp_method);
+  str("target", r.target);
+  str("tool", r.tool);
+  raw("session", session_tag(r.session));
+  str("principal", r.principal);
+  str("decision", r.decision);
+  str("rule", r.rule);
+  str("error", r.error);
+  num("status", r.status);
+  key("latency_ms");
+  char buf[32];
+  double v = std::round(r.latency_ms * 1000) / 1000;
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+  num("bytes_in", static_cast<std::int64_t>(r.bytes_in));
+  num("bytes_out", static_cast<std::int64_t>(r.bytes_out));
+  str("trace_id", r.trace_id);
+  str("remote", r.remote);
+  std::vector<std::pair<std::string, std::string>> kept;
+  for (const auto& [name, value] : r.headers) {
+    std::string lower(name);
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (is_credential_header(lower) || std::find(allow.begin(), allow.end(), lower) == allow.end()) continue;
+    auto it = std::find_if(kept.begin(), kept.end(), [&](const auto& e) { return e.first == lower; });
+    if (it == kept.end()) kept.emplace_back(lower, value);
+    else it->second.append(", ").append(value);
+  }
+  if (!kept.empty()) {
+    key("headers");
+    out += '{';
+    first = true;
+    for (const auto& [name, value] : kept) str(name, value, false);
+    out += '}';
+  }
+  return out + "}";
+}
+
+TEST(AccessLog, LinesMatchTheReferenceWriterByteForByte) {
+  AccessLog log(nullptr);
+  const auto allow = AccessLogOptions{}.header_allow_list;
+  std::vector<AccessRecord> records;
+  records.push_back(full_record());
+  records.push_back(AccessRecord{});
+  AccessRecord odd = full_record();
+  odd.tool = "t\x01\x1f\"\\\tq\r\n\x7f\xc3\xa9";
+  odd.error = "upstream said: Bearer xyz " + std::string(kJwt) + " api-key=42&password=pw";
+  odd.principal = "\xe2\x84\xaa";
+  odd.latency_ms = -0.0004;
+  odd.status = -1;
+  odd.bytes_out = ~std::uint64_t{0};
+  odd.headers = {{"USER-agent", "a\"b"}, {"user-AGENT", "c"}, {"X-Api-Key", "k"}, {"Origin", "Bearer zzz"},
+                 {"mcp-protocol-version", "2025-11-25"}, {"X-Request-Id", ""}};
+  records.push_back(odd);
+  for (const auto& r : records) EXPECT_EQ(log.format(r), reference_line(r, allow));
 }
 
 TEST(AccessLog, RepeatedHeadersAreJoined) {
