@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -157,6 +158,71 @@ TEST(Policy, CredentialsNeverReachRules) {
   EXPECT_FALSE(headers.contains("x-api-key"));
   EXPECT_EQ(headers.at("user-agent").as_string(), "agent/1");
   EXPECT_EQ(doc["request"].as_object().at("source").as_object().at("address").as_string(), "10.0.0.5");
+}
+
+TEST(RuleInput, PartsReadAreFoundInTheProgram) {
+  auto parts = [](const char* expr) {
+    auto p = cel::compile(expr, rule_env());
+    EXPECT_TRUE(p.ok()) << expr;
+    return p.ok() ? parts_read_by(*p) : ~0u;
+  };
+  EXPECT_EQ(parts(R"("bench" in identity.roles && mcp.tool == "echo")"), 0u);
+  EXPECT_EQ(parts("identity.subject"), 0u);
+  EXPECT_EQ(parts("identity.claims.tenant == 'a'"), unsigned{kClaimsPart});
+  EXPECT_EQ(parts("has(identity.claims.tenant)"), unsigned{kClaimsPart});
+  EXPECT_EQ(parts("identity.claims.exists(k, k == 'x')"), unsigned{kClaimsPart});
+  EXPECT_EQ(parts("size(identity) > 0"), unsigned{kClaimsPart});
+  EXPECT_EQ(parts("request.headers['x-team'] == 'a' && mcp.args.amount < 5"), unsigned{kHeadersPart | kArgsPart});
+  EXPECT_EQ(parts("request.source.address"), unsigned{kSourcePart});
+  EXPECT_EQ(parts("request.method == 'POST'"), 0u);
+  EXPECT_EQ(parts("string(request)"), unsigned{kHeadersPart | kSourcePart});
+  EXPECT_EQ(parts("[identity, mcp].size() == 2"), unsigned{kClaimsPart | kArgsPart});
+  EXPECT_EQ(parts("mcp.tool in ['a'] ? mcp.args : {}"), unsigned{kArgsPart});
+}
+
+TEST(RuleInput, RequestDocumentHasThePartsAskedForAndAddsMissingOnes) {
+  Call call;
+  call.identity.subject = "alice";
+  call.identity.claims = json::parse(R"({"tenant": "t1"})").as_object();
+  call.args = json::parse(R"({"amount": 250})").as_object();
+  call.http.set("X-Team", "blue");
+  auto r = call.request();
+  const auto& lean = request_document(r, 0);
+  EXPECT_FALSE(lean.at("identity").as_object().contains("claims"));
+  EXPECT_FALSE(lean.at("request").as_object().contains("headers"));
+  EXPECT_FALSE(lean.at("request").as_object().contains("source"));
+  EXPECT_FALSE(lean.at("mcp").as_object().contains("args"));
+  EXPECT_EQ(lean.at("identity").at("subject"), "alice");
+  EXPECT_EQ(lean.at("mcp").at("tool"), "transfer");
+
+  const auto& more = request_document(r, kArgsPart | kHeadersPart);
+  EXPECT_EQ(more.at("mcp").at("args").at("amount"), 250);
+  EXPECT_EQ(more.at("request").at("headers").at("x-team"), "blue");
+  EXPECT_FALSE(more.at("identity").as_object().contains("claims"));
+
+  const auto& all = request_document(r);
+  EXPECT_EQ(all, rule_document(r, &call.identity)) << "every part, members in the usual order";
+  EXPECT_EQ(all.at("identity").at("claims").at("tenant"), "t1");
+  EXPECT_EQ(all.at("request").at("source").at("address"), "10.0.0.5");
+  EXPECT_EQ(json::serialize(all), json::serialize(rule_document(r, &call.identity)));
+}
+
+// A route whose rules read only some parts decides exactly as with the whole document.
+TEST(RuleInput, StagesDecideTheSameWithTheLeanDocument) {
+  auto c = load(kBankPolicy);
+  auto policy = compile_policy(*c.routes[0].policy, "routes[0]");
+  ASSERT_TRUE(policy.ok());
+  EXPECT_EQ(policy->reads, unsigned{kArgsPart});
+  for (int amount : {250, 5000}) {
+    Call call;
+    call.identity.subject = "alice";
+    call.args = json::object{{"amount", amount}};
+    auto r = call.request();
+    cel::Activation lean_act;
+    bind(lean_act, request_document(r, policy->reads));
+    EXPECT_EQ(decide(*policy, lean_act).allowed, decide_for(c, call).allowed);
+    EXPECT_EQ(decide(*policy, lean_act).rule, decide_for(c, call).rule);
+  }
 }
 
 TEST(RulesStage, HiddenToolLooksUnknownOrIsDeniedExplicitly) {

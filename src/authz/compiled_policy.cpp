@@ -60,6 +60,8 @@ Result<CompiledPolicy> compile_policy(const config::PolicySpec& spec, const std:
     errors.pop_back();
     return fail(Errc::invalid_config, errors, "policy.compile");
   }
+  for (const auto* list : {&p.deny, &p.require, &p.allow})
+    for (const auto& rule : *list) p.reads |= parts_read_by(rule.program);
   return p;
 }
 

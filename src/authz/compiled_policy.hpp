@@ -23,6 +23,7 @@ struct CompiledRule {
 struct CompiledPolicy {
   config::PolicySpec::Hidden hidden = config::PolicySpec::Hidden::unknown;
   std::vector<CompiledRule> deny, require, allow;
+  unsigned reads = 0;  // the rule input's parts (RuleParts) any rule can read
 };
 
 struct Verdict {

@@ -65,6 +65,14 @@ class Template {
     return t;
   }
 
+  // The rule input's parts (RuleParts) the template's programs can read.
+  unsigned reads() const {
+    unsigned parts = 0;
+    for (const auto& [text, program] : parts_)
+      if (program) parts |= parts_read_by(*program);
+    return parts;
+  }
+
   Result<std::string> render(const cel::Activation& act) const {
     std::string out;
     for (const auto& [text, program] : parts_) {
@@ -102,6 +110,7 @@ struct RouteFga {
   std::unique_ptr<fga::Engine> engine;  // embedded; refers to *store
   std::unique_ptr<RemoteFga> remote;    // or remote
   Template user, relation, object;
+  unsigned reads = 0;  // the rule input's parts the templates can read
   std::unique_ptr<FgaDecisionCache> cache;
   // Embedded: set when built. Remote: read from the server on first use (and retried until it
   // answers), then kept for this snapshot.
@@ -181,12 +190,12 @@ class FgaStage final : public gateway::PolicyStage {
     auto it = routes_.find(request.route_path);
     if (it == routes_.end() || !is_named_call(request.method)) co_return gateway::Decision::proceed_with();
     RouteFga& r = it->second;
-    const json::object& doc = request_document(request);  // shared with the earlier stages (perf)
     Outcome outcome;
     auto info = co_await model_info_of(r);
     if (!info) {
       outcome.reason = info.error().reason;
-    } else if (auto prepared = prepare(r, **info, request, doc); !prepared) {
+    } else if (auto prepared = prepare(r, **info, request, request_document(request, parts_for(r, **info)));
+               !prepared) {
       outcome.reason = prepared.error().reason;
     } else {
       outcome.tuple = prepared->tuple;
@@ -265,6 +274,12 @@ class FgaStage final : public gateway::PolicyStage {
     std::lock_guard lock(*r.info_mutex);
     r.info = info;
     co_return info;
+  }
+
+  // What prepare() reads of the rule input: the templates' parts, and the arguments when a
+  // condition can see them (the context).
+  static unsigned parts_for(const RouteFga& r, const ModelInfo& info) {
+    return r.reads | (info.condition_params.empty() ? 0u : unsigned{kArgsPart});
   }
 
   static Result<Prepared> prepare(const RouteFga& r, const ModelInfo& info, const gateway::PolicyRequest& request,
@@ -376,6 +391,7 @@ Result<RouteFga> build_route(const config::Route& route, std::size_t index) {
   GH_TRY(r.user, Template::compile(spec.check.user, where + ".check.user"));
   GH_TRY(r.relation, Template::compile(spec.check.relation, where + ".check.relation"));
   GH_TRY(r.object, Template::compile(spec.check.object, where + ".check.object"));
+  r.reads = r.user.reads() | r.relation.reads() | r.object.reads();
   if (spec.remote) {
     // A CA file that cannot be read refuses the config (the running snapshot keeps serving).
     auto fetch = make_remote_fetch(*spec.remote);

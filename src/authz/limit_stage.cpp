@@ -27,6 +27,7 @@ struct RouteLimits {
   std::string route;  // for messages
   ratelimit::RuleSet rules;
   std::vector<cel::Program> keys;  // keys[i] computes rules[i]'s descriptor
+  unsigned reads = 0;              // the rule input's parts (RuleParts) the keys can read
 };
 
 // The descriptor of one rule for this call: nullopt = not limited by it. The rule's name
@@ -101,7 +102,7 @@ class LimitStage final : public gateway::PolicyStage {
     if (it == routes_.end() || request.method.empty() || request.method.starts_with("notifications/"))
       co_return gateway::Decision::proceed_with();
     const RouteLimits& limits = it->second;
-    const json::object& doc = request_document(request);
+    const json::object& doc = request_document(request, limits.reads);
     cel::Activation act;
     bind(act, doc);
     std::vector<std::optional<std::string>> keys;
@@ -194,7 +195,10 @@ Result<std::unique_ptr<gateway::PolicyStage>> make_limit_stage(const config::Con
       keys.push_back(std::move(*program));
     }
     if (!errors.empty()) continue;
-    routes.emplace(route.path, RouteLimits{route.name, ratelimit::RuleSet(std::move(rules), local), std::move(keys)});
+    unsigned reads = 0;
+    for (const auto& k : keys) reads |= parts_read_by(k);
+    routes.emplace(route.path,
+                   RouteLimits{route.name, ratelimit::RuleSet(std::move(rules), local), std::move(keys), reads});
   }
   if (!errors.empty()) {
     errors.pop_back();

@@ -46,21 +46,49 @@ const cel::Env& rule_env() {
   return env;
 }
 
-json::object rule_document(const gateway::PolicyRequest& r, const auth::Identity* id) {
-  // Objects are sized before they are filled: growing a boost::json::object rehashes it,
-  // and this runs on every call a policy sees.
-  json::object identity;
-  identity.reserve(9);
-  identity.emplace("subject", id ? id->subject : "");
-  identity.emplace("issuer", id ? id->issuer : "");
-  identity.emplace("client_id", id ? id->client_id : "");
-  identity.emplace("principal", r.principal);
-  identity.emplace("method", id ? id->method : "");
-  identity.emplace("scopes", id ? strings(id->scopes) : json::array{});
-  identity.emplace("roles", id ? strings(id->roles) : json::array{});
-  identity.emplace("groups", id ? strings(id->groups) : json::array{});
-  identity.emplace("claims", id ? id->claims : json::object{});
+namespace {
 
+// Where each part lives: "identity.claims" is read by a program naming identity.claims (or
+// a field under it) or identity itself.
+struct PartPath {
+  std::string_view path;
+  RuleParts part;
+};
+constexpr PartPath kPartPaths[] = {{"identity.claims", kClaimsPart},
+                                   {"request.headers", kHeadersPart},
+                                   {"mcp.args", kArgsPart},
+                                   {"request.source", kSourcePart}};
+
+unsigned parts_named_by(std::string_view name) {
+  if (name.starts_with('.')) name.remove_prefix(1);
+  unsigned parts = 0;
+  for (const auto& [path, part] : kPartPaths) {
+    const bool ancestor = path.size() > name.size() && path.starts_with(name) && path[name.size()] == '.';
+    const bool within = name.starts_with(path) && (name.size() == path.size() || name[path.size()] == '.');
+    if (ancestor || within) parts |= part;
+  }
+  return parts;
+}
+
+void collect_parts(const cel::Expr& e, unsigned& parts) {
+  // The checker names every chain of identifiers ("identity.claims.tenant"): the chain is
+  // the whole reference, nothing below it to visit.
+  if (e.type == cel::Expr::Type::ident) {
+    parts |= parts_named_by(e.name);
+    return;
+  }
+  if (e.type == cel::Expr::Type::select && !e.qualified.empty()) {
+    parts |= parts_named_by(e.qualified);
+    return;
+  }
+  for (const auto& a : e.args) collect_parts(*a, parts);
+}
+
+void add_claims(json::object& identity, const auth::Identity* id) {
+  identity.emplace("claims", id ? id->claims : json::object{});
+}
+
+void add_headers(json::object& request, const gateway::PolicyRequest& r) {
   std::size_t header_count = 0;
   for (auto it = r.http.begin(); it != r.http.end(); ++it) ++header_count;
   json::object headers;
@@ -78,12 +106,10 @@ json::object rule_document(const gateway::PolicyRequest& r, const auth::Identity
       slot->value() = joined;
     }
   }
-  std::string_view target = r.http.target();
-  json::object request;
-  request.reserve(4);
-  request.emplace("method", r.http.method_string());
-  request.emplace("path", target.substr(0, target.find('?')));
   request.emplace("headers", std::move(headers));
+}
+
+void add_source(json::object& request, const gateway::PolicyRequest& r) {
   json::object source;
   source.reserve(4);
   source.emplace("address", r.source.address().to_string());
@@ -101,6 +127,53 @@ json::object rule_document(const gateway::PolicyRequest& r, const auth::Identity
     }
   }
   request.emplace("source", std::move(source));
+}
+
+void add_args(json::object& mcp, const gateway::PolicyRequest& r) {
+  mcp.emplace("args", r.arguments ? *r.arguments : json::object{});
+}
+
+// The parts `doc` (built by rule_document) has.
+unsigned parts_in(const json::object& doc) {
+  unsigned parts = 0;
+  if (doc.at("identity").as_object().contains("claims")) parts |= kClaimsPart;
+  const auto& request = doc.at("request").as_object();
+  if (request.contains("headers")) parts |= kHeadersPart;
+  if (request.contains("source")) parts |= kSourcePart;
+  if (doc.at("mcp").as_object().contains("args")) parts |= kArgsPart;
+  return parts;
+}
+
+}  // namespace
+
+unsigned parts_read_by(const cel::Program& program) {
+  unsigned parts = 0;
+  collect_parts(program.root(), parts);
+  return parts;
+}
+
+json::object rule_document(const gateway::PolicyRequest& r, const auth::Identity* id, unsigned parts) {
+  // Objects are sized for every member before they are filled: growing a boost::json::object
+  // rehashes it, and request_document may add the parts left out here later.
+  json::object identity;
+  identity.reserve(9);
+  identity.emplace("subject", id ? id->subject : "");
+  identity.emplace("issuer", id ? id->issuer : "");
+  identity.emplace("client_id", id ? id->client_id : "");
+  identity.emplace("principal", r.principal);
+  identity.emplace("method", id ? id->method : "");
+  identity.emplace("scopes", id ? strings(id->scopes) : json::array{});
+  identity.emplace("roles", id ? strings(id->roles) : json::array{});
+  identity.emplace("groups", id ? strings(id->groups) : json::array{});
+  if (parts & kClaimsPart) add_claims(identity, id);
+
+  std::string_view target = r.http.target();
+  json::object request;
+  request.reserve(4);
+  request.emplace("method", r.http.method_string());
+  request.emplace("path", target.substr(0, target.find('?')));
+  if (parts & kHeadersPart) add_headers(request, r);
+  if (parts & kSourcePart) add_source(request, r);
 
   json::object mcp;
   mcp.reserve(7);
@@ -110,7 +183,7 @@ json::object rule_document(const gateway::PolicyRequest& r, const auth::Identity
   mcp.emplace("prompt", r.prompt);
   mcp.emplace("resource", r.resource_uri);
   mcp.emplace("name", r.name);
-  mcp.emplace("args", r.arguments ? *r.arguments : json::object{});
+  if (parts & kArgsPart) add_args(mcp, r);
 
   json::object doc;
   doc.reserve(3);
@@ -120,12 +193,17 @@ json::object rule_document(const gateway::PolicyRequest& r, const auth::Identity
   return doc;
 }
 
-const json::object& request_document(gateway::PolicyRequest& r) {
+const json::object& request_document(gateway::PolicyRequest& r, unsigned parts) {
   const auth::Identity* id = identity_of(r);
   if (!r.rule_input || r.rule_input_for != id) {
-    r.rule_input = rule_document(r, id);
+    r.rule_input = rule_document(r, id, parts);
     r.rule_input_for = id;
+    return *r.rule_input;
   }
+  // An earlier stage built it with fewer parts: built again with them all, so members keep
+  // one order whichever stage came first (a rule may print a whole object). Rare: the
+  // stages of one route usually read the same parts, and the earlier stage's views are gone.
+  if (const unsigned have = parts_in(*r.rule_input); parts & ~have) r.rule_input = rule_document(r, id, parts | have);
   return *r.rule_input;
 }
 

@@ -42,7 +42,7 @@ class RulesStage final : public gateway::PolicyStage {
     auto it = policies_.find(request.route_path);
     if (it == policies_.end() || !is_named_call(request.method)) co_return gateway::Decision::proceed_with();
     const auto* identity = identity_of(request);
-    const json::object& doc = request_document(request);
+    const json::object& doc = request_document(request, it->second.reads);
     cel::Activation act;
     bind(act, doc);
     const Verdict v = decide(it->second, act);

@@ -222,6 +222,8 @@ void Activation::set(std::string name, Value v) {
 }
 
 void Activation::set_json_members(const boost::json::object& obj) {
+  // Sized once (with room for one more, e.g. the rule input's `now`): built per request.
+  vars_.reserve(vars_.size() + obj.size() + 1);
   for (const auto& kv : obj) set(std::string(kv.key()), Value::from_json(kv.value()));
 }
 
