@@ -71,10 +71,22 @@ Identity identity_from_claims(boost::json::object claims, const ClaimPaths& path
 }
 
 std::string Identity::principal_key() const {
+  const std::string_view m = memo_material;
+  if (!memo_key.empty() && m.size() == issuer.size() + 1 + subject.size() && m.starts_with(issuer) &&
+      m[issuer.size()] == '\0' && m.ends_with(subject))
+    return memo_key;
   std::string material = issuer;
   material.push_back('\0');
   material += subject;
   return to_hex(sha256(material));
+}
+
+std::shared_ptr<const Identity> share_identity(Identity identity) {
+  identity.memo_key = identity.principal_key();
+  identity.memo_material = identity.issuer;
+  identity.memo_material.push_back('\0');
+  identity.memo_material += identity.subject;
+  return std::make_shared<const Identity>(std::move(identity));
 }
 
 bool Identity::has_scope(std::string_view scope) const {

@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,7 +38,17 @@ struct Identity {
   // Scopes from `required` this identity lacks (for a 403 insufficient_scope).
   std::vector<std::string> missing_scopes(const std::vector<std::string>& required) const;
   boost::json::object to_json() const;  // for logs, the CLI and policy attributes
+
+  // principal_key() as computed by share_identity() (a hash per request was ~6k
+  // instructions, and a cached identity serves many requests). It remembers the issuer and
+  // subject it was computed from, so an edited copy never returns a stale key.
+  std::string memo_material;  // issuer NUL subject
+  std::string memo_key;
 };
+
+// The identity, final, as the authenticators hand it out (and caches keep it): its
+// principal key computed once.
+std::shared_ptr<const Identity> share_identity(Identity identity);
 
 // Reads sub, iss, client_id/azp, scope (space separated) or scp (array or string), roles and
 // groups from `paths`. Keeps every claim.

@@ -34,7 +34,7 @@ boost::asio::awaitable<Result<std::shared_ptr<const Identity>>> Introspector::in
   if (!id) co_return id.propagate();
   std::int64_t until = now + config_.cache_ttl.count();
   if (id->expires_at > 0) until = std::min(until, id->expires_at);
-  auto shared = std::make_shared<const Identity>(std::move(*id));
+  auto shared = share_identity(std::move(*id));
   cache_.insert(token, shared, until);
   co_return shared;
 }

@@ -33,15 +33,15 @@ Result<std::shared_ptr<const Identity>> JwtAuthenticator::finish(std::string_vie
   GH_CHECK(p.validator.check_signature(jws, alg, keys));
   GH_TRY(Identity id, p.validator.check_claims(std::move(jws), now));
   std::int64_t until = id.expires_at > 0 ? id.expires_at : now + kNoExpiryCacheSeconds;
-  auto shared = std::make_shared<const Identity>(std::move(id));
-  if (cache_) cache_->insert(cache_key(token), shared, until);
+  auto shared = share_identity(std::move(id));
+  if (cache_) cache_->insert(cache_scope_, token, shared, until);
   return shared;
 }
 
 boost::asio::awaitable<Result<std::shared_ptr<const Identity>>> JwtAuthenticator::authenticate(
     std::string token, std::int64_t now) const {
   if (cache_)
-    if (auto hit = cache_->find(cache_key(token), now)) co_return hit;
+    if (auto hit = cache_->find(cache_scope_, token, now)) co_return hit;
   auto jws = parse_jws(token);
   if (!jws) co_return jws.propagate();
   const JwtProvider* p = provider_for(*jws);
@@ -55,7 +55,7 @@ boost::asio::awaitable<Result<std::shared_ptr<const Identity>>> JwtAuthenticator
 Result<std::shared_ptr<const Identity>> JwtAuthenticator::authenticate_cached_keys(std::string_view token,
                                                                                  std::int64_t now) const {
   if (cache_)
-    if (auto hit = cache_->find(cache_key(token), now)) return hit;
+    if (auto hit = cache_->find(cache_scope_, token, now)) return hit;
   GH_TRY(ParsedJws jws, parse_jws(token));
   const JwtProvider* p = provider_for(jws);
   if (!p) return fail(Errc::unauthenticated, "token issuer not accepted", "jwt.bad_issuer");

@@ -149,7 +149,7 @@ Result<std::shared_ptr<const Identity>> JwtSvidAuthenticator::authenticate(std::
   if (!bundle) return reject("no bundle for the trust domain", "jwtsvid.no_bundle");
   GH_CHECK(v.check_signature(*parsed, alg, *bundle));
   GH_CHECK(v.check_claims(*parsed, now));
-  return std::make_shared<const Identity>(v.identity(std::move(*parsed)));
+  return share_identity(v.identity(std::move(*parsed)));
 }
 
 }  // namespace gatehouse::auth

@@ -99,6 +99,22 @@ TEST(TokenCacheTest, ExpiryAndLru) {
   EXPECT_EQ(off.find("t", 0), nullptr);
 }
 
+// The authenticators key entries by their scope (issuers, audiences) then the token, hashed
+// without joining them: the same entry as the joined key, and only that one.
+TEST(TokenCacheTest, ScopedKeysEqualTheJoinedKey) {
+  EXPECT_EQ(sha256("scope\ntok", ""), sha256("scope\ntok"));
+  EXPECT_EQ(sha256("scope\n", "tok"), sha256("scope\ntok"));
+  EXPECT_EQ(to_hex(sha256("ab", "c")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(sha256("", std::string(1000, 'x')), sha256(std::string(1000, 'x')));
+  TokenCache cache(4);
+  auto id = std::make_shared<const Identity>();
+  cache.insert("https://a\naud\n", "tok", id, 100);
+  EXPECT_EQ(cache.find("https://a\naud\n", "tok", 50), id);
+  EXPECT_EQ(cache.find("https://a\naud\ntok", 50), id) << "same key as the joined text";
+  EXPECT_EQ(cache.find("https://b\naud\n", "tok", 50), nullptr) << "another route's scope";
+  EXPECT_EQ(cache.find("", "tok", 50), nullptr);
+}
+
 TEST(ApiKeys, HashedConstantTimeLookup) {
   std::vector<ApiKeyEntry> entries{{to_hex(sha256("key-one")), "robot-1", "", {"tools:call"}, {"bot"}, {}},
                                    {to_hex(sha256("key-two")), "robot-2", "ci", {}, {}, {"ops"}}};

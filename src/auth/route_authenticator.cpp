@@ -69,7 +69,7 @@ boost::asio::awaitable<AuthnResult> RouteAuthenticator::authenticate(std::string
   if (authorization.empty() && !api_key.empty() && config_.api_keys) {
     auto id = config_.api_keys->authenticate(api_key);
     if (!id) co_return fail_with(id.error());
-    out.identity = std::make_shared<const Identity>(std::move(*id));
+    out.identity = share_identity(std::move(*id));
   } else {
     auto bearer = bearer_token(authorization);
     if (!bearer) co_return fail_with(bearer.error());
@@ -84,7 +84,7 @@ boost::asio::awaitable<AuthnResult> RouteAuthenticator::authenticate(std::string
     } else if (config_.api_keys) {
       // Machine clients that can only send bearer credentials.
       auto key = config_.api_keys->authenticate(out.token);
-      if (key) id = std::make_shared<const Identity>(std::move(*key));
+      if (key) id = share_identity(std::move(*key));
       else id = key.propagate();
     }
     if (!id) co_return fail_with(id.error());

@@ -4,8 +4,8 @@
 
 namespace gatehouse::auth {
 
-std::shared_ptr<const Identity> TokenCache::find(std::string_view token, std::int64_t now) {
-  std::string key = sha256(token);
+std::shared_ptr<const Identity> TokenCache::find(std::string_view scope, std::string_view token, std::int64_t now) {
+  std::string key = sha256(scope, token);
   std::lock_guard lock(mutex_);
   auto it = index_.find(key);
   if (it == index_.end()) return nullptr;
@@ -18,9 +18,10 @@ std::shared_ptr<const Identity> TokenCache::find(std::string_view token, std::in
   return it->second->identity;
 }
 
-void TokenCache::insert(std::string_view token, std::shared_ptr<const Identity> identity, std::int64_t expires_at) {
+void TokenCache::insert(std::string_view scope, std::string_view token, std::shared_ptr<const Identity> identity,
+                        std::int64_t expires_at) {
   if (max_entries_ == 0) return;
-  std::string key = sha256(token);
+  std::string key = sha256(scope, token);
   std::lock_guard lock(mutex_);
   if (auto it = index_.find(key); it != index_.end()) {
     lru_.erase(it->second);

@@ -20,9 +20,16 @@ class TokenCache {
   explicit TokenCache(std::size_t max_entries) : max_entries_(max_entries) {}
 
   // The identity when cached and now < expires_at; expired entries are dropped.
-  std::shared_ptr<const Identity> find(std::string_view token, std::int64_t now);
+  std::shared_ptr<const Identity> find(std::string_view token, std::int64_t now) { return find({}, token, now); }
   // expires_at in unix seconds; the least recently used entry goes when full.
-  void insert(std::string_view token, std::shared_ptr<const Identity> identity, std::int64_t expires_at);
+  void insert(std::string_view token, std::shared_ptr<const Identity> identity, std::int64_t expires_at) {
+    insert({}, token, std::move(identity), expires_at);
+  }
+  // The same for the key scope + token (an authenticator's issuers and audiences, then the
+  // token), without joining the two first.
+  std::shared_ptr<const Identity> find(std::string_view scope, std::string_view token, std::int64_t now);
+  void insert(std::string_view scope, std::string_view token, std::shared_ptr<const Identity> identity,
+              std::int64_t expires_at);
 
   std::size_t size() const;
 

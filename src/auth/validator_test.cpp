@@ -189,6 +189,21 @@ TEST(IdentityTest, ClaimPathsScopesAndPrincipalKey) {
   a.issuer = "ab"; a.subject = "c";
   b.issuer = "a"; b.subject = "bc";
   EXPECT_NE(a.principal_key(), b.principal_key());
+  // Shared identities carry their key computed once; an edited copy computes its own.
+  const std::string computed = id.principal_key();
+  auto shared = share_identity(id);
+  EXPECT_EQ(shared->memo_key, computed);
+  EXPECT_EQ(shared->principal_key(), computed);
+  Identity edited = *shared;
+  edited.subject = "s2";
+  EXPECT_EQ(edited.principal_key(), other.principal_key());
+  edited.subject = id.subject;
+  edited.issuer += "x";
+  EXPECT_NE(edited.principal_key(), computed);
+  Identity shifted = *shared;  // same material length, other split
+  shifted.issuer = id.issuer + id.subject.substr(0, 1);
+  shifted.subject = id.subject.substr(1);
+  EXPECT_NE(shifted.principal_key(), computed);
   EXPECT_EQ(find_claim(claims, "resource_access.gh.roles")->as_array().size(), 2u);
   EXPECT_EQ(find_claim(claims, "sub.x"), nullptr);
   // An absurd exp (fuzzer find: float-to-int overflow) is ignored, not converted.
