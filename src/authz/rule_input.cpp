@@ -3,6 +3,7 @@
 #include "tls/peer_certificate.hpp"
 
 #include <boost/json/array.hpp>
+#include <boost/json/monotonic_resource.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -12,8 +13,8 @@ namespace json = boost::json;
 
 namespace {
 
-json::array strings(const std::vector<std::string>& v) {
-  json::array a;
+json::array strings(const std::vector<std::string>& v, const json::storage_ptr& sp) {
+  json::array a(sp);
   a.reserve(v.size());
   for (const auto& s : v) a.emplace_back(s);
   return a;
@@ -85,13 +86,14 @@ void collect_parts(const cel::Expr& e, unsigned& parts) {
 }
 
 void add_claims(json::object& identity, const auth::Identity* id) {
-  identity.emplace("claims", id ? id->claims : json::object{});
+  if (id) identity.emplace("claims", id->claims);
+  else identity.emplace("claims", json::object(identity.storage()));
 }
 
 void add_headers(json::object& request, const gateway::PolicyRequest& r) {
   std::size_t header_count = 0;
   for (auto it = r.http.begin(); it != r.http.end(); ++it) ++header_count;
-  json::object headers;
+  json::object headers(request.storage());
   headers.reserve(header_count);
   std::string name;
   for (const auto& h : r.http) {
@@ -110,7 +112,7 @@ void add_headers(json::object& request, const gateway::PolicyRequest& r) {
 }
 
 void add_source(json::object& request, const gateway::PolicyRequest& r) {
-  json::object source;
+  json::object source(request.storage());
   source.reserve(4);
   source.emplace("address", r.source.address().to_string());
   source.emplace("port", r.source.port());
@@ -130,7 +132,8 @@ void add_source(json::object& request, const gateway::PolicyRequest& r) {
 }
 
 void add_args(json::object& mcp, const gateway::PolicyRequest& r) {
-  mcp.emplace("args", r.arguments ? *r.arguments : json::object{});
+  if (r.arguments) mcp.emplace("args", *r.arguments);
+  else mcp.emplace("args", json::object(mcp.storage()));
 }
 
 // The parts `doc` (built by rule_document) has.
@@ -152,30 +155,32 @@ unsigned parts_read_by(const cel::Program& program) {
   return parts;
 }
 
-json::object rule_document(const gateway::PolicyRequest& r, const auth::Identity* id, unsigned parts) {
-  // Objects are sized for every member before they are filled: growing a boost::json::object
-  // rehashes it, and request_document may add the parts left out here later.
-  json::object identity;
+namespace {
+
+json::object build_document(const gateway::PolicyRequest& r, const auth::Identity* id, unsigned parts,
+                            const json::storage_ptr& sp) {
+  // Objects are sized before they are filled: growing a boost::json::object rehashes it.
+  json::object identity(sp);
   identity.reserve(9);
-  identity.emplace("subject", id ? id->subject : "");
-  identity.emplace("issuer", id ? id->issuer : "");
-  identity.emplace("client_id", id ? id->client_id : "");
+  identity.emplace("subject", id ? std::string_view(id->subject) : std::string_view());
+  identity.emplace("issuer", id ? std::string_view(id->issuer) : std::string_view());
+  identity.emplace("client_id", id ? std::string_view(id->client_id) : std::string_view());
   identity.emplace("principal", r.principal);
-  identity.emplace("method", id ? id->method : "");
-  identity.emplace("scopes", id ? strings(id->scopes) : json::array{});
-  identity.emplace("roles", id ? strings(id->roles) : json::array{});
-  identity.emplace("groups", id ? strings(id->groups) : json::array{});
+  identity.emplace("method", id ? std::string_view(id->method) : std::string_view());
+  identity.emplace("scopes", id ? strings(id->scopes, sp) : json::array(sp));
+  identity.emplace("roles", id ? strings(id->roles, sp) : json::array(sp));
+  identity.emplace("groups", id ? strings(id->groups, sp) : json::array(sp));
   if (parts & kClaimsPart) add_claims(identity, id);
 
   std::string_view target = r.http.target();
-  json::object request;
+  json::object request(sp);
   request.reserve(4);
   request.emplace("method", r.http.method_string());
   request.emplace("path", target.substr(0, target.find('?')));
   if (parts & kHeadersPart) add_headers(request, r);
   if (parts & kSourcePart) add_source(request, r);
 
-  json::object mcp;
+  json::object mcp(sp);
   mcp.reserve(7);
   mcp.emplace("method", r.method);
   mcp.emplace("target", r.target);
@@ -185,7 +190,7 @@ json::object rule_document(const gateway::PolicyRequest& r, const auth::Identity
   mcp.emplace("name", r.name);
   if (parts & kArgsPart) add_args(mcp, r);
 
-  json::object doc;
+  json::object doc(sp);
   doc.reserve(3);
   doc.emplace("identity", std::move(identity));
   doc.emplace("request", std::move(request));
@@ -193,17 +198,35 @@ json::object rule_document(const gateway::PolicyRequest& r, const auth::Identity
   return doc;
 }
 
+}  // namespace
+
+json::object rule_document(const gateway::PolicyRequest& r, const auth::Identity* id, unsigned parts) {
+  return build_document(r, id, parts, {});
+}
+
+namespace {
+
+// The request's document lives in one arena freed with it: a few dozen small strings and
+// tables, each otherwise a malloc and a free per request. 2 KB holds the document without
+// the large parts; the arena grows if they are there.
+void build_into(gateway::PolicyRequest& r, const auth::Identity* id, unsigned parts) {
+  r.rule_input.reset();
+  r.rule_input.emplace(build_document(r, id, parts, json::make_shared_resource<json::monotonic_resource>(2048)));
+}
+
+}  // namespace
+
 const json::object& request_document(gateway::PolicyRequest& r, unsigned parts) {
   const auth::Identity* id = identity_of(r);
   if (!r.rule_input || r.rule_input_for != id) {
-    r.rule_input = rule_document(r, id, parts);
+    build_into(r, id, parts);
     r.rule_input_for = id;
     return *r.rule_input;
   }
   // An earlier stage built it with fewer parts: built again with them all, so members keep
   // one order whichever stage came first (a rule may print a whole object). Rare: the
   // stages of one route usually read the same parts, and the earlier stage's views are gone.
-  if (const unsigned have = parts_in(*r.rule_input); parts & ~have) r.rule_input = rule_document(r, id, parts | have);
+  if (const unsigned have = parts_in(*r.rule_input); parts & ~have) build_into(r, id, parts | have);
   return *r.rule_input;
 }
 
