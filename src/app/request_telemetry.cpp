@@ -31,32 +31,6 @@ std::string_view outcome_of(const gateway::RequestRecord& r) {
 
 }  // namespace
 
-observe::AccessRecord access_record(const gateway::RequestRecord& r, const net::Request* request,
-                                    const observe::AccessLog* log) {
-  observe::AccessRecord a;
-  a.route = r.route;
-  a.method = r.http_method;
-  a.mcp_method = r.mcp_method;
-  a.target = r.target;
-  a.tool = r.tool;
-  a.session = r.session;
-  a.principal = r.subject;  // who called, readable; the session-binding key is a digest
-  a.decision = r.rate_limited ? "limited" : r.decision;
-  a.rule = r.decision_rule;
-  a.error = r.decision_reason;
-  a.status = r.status;
-  a.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - r.started).count();
-  a.bytes_in = r.bytes_in;
-  a.bytes_out = r.bytes_out;
-  a.remote = endpoint_text(r.remote);
-  if (request) {
-    for (const auto& h : *request)
-      if (!log || log->header_allowed(h.name_string()))
-        a.headers.emplace_back(std::string(h.name_string()), std::string(h.value()));
-  }
-  return a;
-}
-
 gateway::RequestStartObserver request_start_observer(std::shared_ptr<observe::Telemetry> telemetry) {
   return [telemetry](gateway::RequestRecord& r) {
     const auto incoming = observe::extract_trace_headers(*r.request);
@@ -119,9 +93,38 @@ gateway::RequestObserver request_observer(std::shared_ptr<observe::Telemetry> te
     if (!r.authn_outcome.empty())
       m.authn->with({r.authn_provider.empty() ? "none" : r.authn_provider, r.authn_outcome}).inc();
     if (auto* log = telemetry->access_log()) {
-      auto record = access_record(r, r.request, log);
-      record.trace_id = std::move(trace_id);
-      log->write(record);
+      // Views of the record's own strings: nothing is copied for the line but the headers
+      // it keeps (a few of a request's).
+      std::pair<std::string_view, std::string_view> header_buf[16];
+      std::size_t header_count = 0;
+      std::vector<std::pair<std::string_view, std::string_view>> more;
+      if (r.request)
+        for (const auto& h : *r.request) {
+          if (!log->header_allowed(h.name_string())) continue;
+          if (header_count < std::size(header_buf)) header_buf[header_count++] = {h.name_string(), h.value()};
+          else more.emplace_back(h.name_string(), h.value());
+        }
+      if (!more.empty()) more.insert(more.begin(), header_buf, header_buf + header_count);
+      const std::string remote = endpoint_text(r.remote);
+      log->write_view(observe::AccessView{
+          .route = r.route,
+          .method = r.http_method,
+          .mcp_method = r.mcp_method,
+          .target = r.target,
+          .tool = r.tool,
+          .session = r.session,
+          .principal = r.subject,  // who called, readable; the session-binding key is a digest
+          .decision = r.rate_limited ? std::string_view("limited") : std::string_view(r.decision),
+          .rule = r.decision_rule,
+          .error = r.decision_reason,
+          .status = r.status,
+          .latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - r.started).count(),
+          .bytes_in = r.bytes_in,
+          .bytes_out = r.bytes_out,
+          .trace_id = trace_id,
+          .remote = remote,
+          .headers = more.empty() ? std::span<const std::pair<std::string_view, std::string_view>>(header_buf, header_count)
+                                  : std::span<const std::pair<std::string_view, std::string_view>>(more)});
     }
   };
 }

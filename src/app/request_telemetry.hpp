@@ -17,11 +17,6 @@ namespace gatehouse::app {
 gateway::RequestStartObserver request_start_observer(std::shared_ptr<observe::Telemetry> telemetry);
 gateway::RequestObserver request_observer(std::shared_ptr<observe::Telemetry> telemetry);
 
-// The access-log record for a request (exposed for tests). With `log`, only the request
-// headers it would write are copied in.
-observe::AccessRecord access_record(const gateway::RequestRecord& r, const net::Request* request,
-                                    const observe::AccessLog* log = nullptr);
-
 // GET /metrics (Prometheus text), GET /loglevel, PUT|POST /loglevel?level=debug.
 // `before_scrape` (may hold an empty function) sets the gauges read from elsewhere
 // (sessions, streams) just before /metrics renders.

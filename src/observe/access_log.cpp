@@ -55,10 +55,15 @@ namespace {
 // log::append_json_escaped's output, byte for byte, but runs that need no escape (nearly
 // every field) are appended in one go instead of a character at a time.
 void append_escaped(std::string& out, std::string_view text) {
+  static constexpr auto kEscape = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 0x20; ++c) t[c] = true;
+    t['"'] = t['\\'] = true;
+    return t;
+  }();
   std::size_t run = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (!kEscape[static_cast<unsigned char>(text[i])]) continue;
     out.append(text.data() + run, i - run);
     log::append_json_escaped(out, text.substr(i, 1));
     run = i + 1;
@@ -66,27 +71,29 @@ void append_escaped(std::string& out, std::string_view text) {
   out.append(text.data() + run, text.size() - run);
 }
 
+// Header names are ASCII tokens: folded without the C library's locale-aware tolower.
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+
 bool iequals(std::string_view a, std::string_view lower) {
   if (a.size() != lower.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != static_cast<unsigned char>(lower[i])) return false;
+    if (ascii_lower(a[i]) != lower[i]) return false;
   return true;
 }
 
 std::string to_lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (auto& c : out) c = ascii_lower(c);
   return out;
 }
 
 }  // namespace
 
 void JsonLine::key(std::string_view k) {
-  if (!first_) out_ += ',';
+  out_.append(first_ ? "\"" : ",\"", first_ ? 1 : 2);
   first_ = false;
-  out_ += '"';
   append_escaped(out_, k);
-  out_ += "\":";
+  out_.append("\":", 2);
 }
 
 JsonLine& JsonLine::str(std::string_view k, std::string_view value, bool omit_empty) {
@@ -158,6 +165,28 @@ bool AccessLog::header_allowed(std::string_view name) const {
 }
 
 std::string AccessLog::format(const AccessRecord& r) const {
+  std::vector<std::pair<std::string_view, std::string_view>> headers(r.headers.begin(), r.headers.end());
+  return format_view(AccessView{.time = r.time,
+                           .route = r.route,
+                           .method = r.method,
+                           .mcp_method = r.mcp_method,
+                           .target = r.target,
+                           .tool = r.tool,
+                           .session = r.session,
+                           .principal = r.principal,
+                           .decision = r.decision,
+                           .rule = r.rule,
+                           .error = r.error,
+                           .status = r.status,
+                           .latency_ms = r.latency_ms,
+                           .bytes_in = r.bytes_in,
+                           .bytes_out = r.bytes_out,
+                           .trace_id = r.trace_id,
+                           .remote = r.remote,
+                           .headers = headers});
+}
+
+std::string AccessLog::format_view(const AccessView& r) const {
   JsonLine j(512);
   j.raw_str("ts", format_time(r.time))
       .raw_str("log", "access")

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <string_view>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,6 +38,19 @@ struct AccessRecord {
   std::vector<std::pair<std::string, std::string>> headers;  // request headers, filtered on write
 };
 
+// The same fields as views, for a caller that holds them elsewhere (the gateway's request
+// record) and need not copy them into an AccessRecord. Valid during format()/write().
+struct AccessView {
+  std::chrono::system_clock::time_point time = std::chrono::system_clock::now();
+  std::string_view route, method, mcp_method, target, tool, session, principal, decision, rule, error;
+  int status = 0;
+  double latency_ms = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  std::string_view trace_id, remote;
+  std::span<const std::pair<std::string_view, std::string_view>> headers;  // filtered on write
+};
+
 struct AccessLogOptions {
   // Lower-case header names worth logging. Credential headers (authorization, cookie,
   // proxy-authorization, x-api-key, mcp-session-id...) are refused even if listed here.
@@ -52,7 +67,9 @@ class AccessLog {
 
   // The JSON line (no newline). Empty string fields are left out.
   std::string format(const AccessRecord& record) const;
+  std::string format_view(const AccessView& view) const;  // named apart: {...} stays unambiguous
   void write(const AccessRecord& record) { sink_->write_line(format(record)); }
+  void write_view(const AccessView& view) { sink_->write_line(format_view(view)); }
   // Whether a request header with this name (any case) can appear in a line: callers may
   // leave the others out of the record instead of copying them.
   bool header_allowed(std::string_view name) const;

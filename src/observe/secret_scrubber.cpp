@@ -55,10 +55,17 @@ bool ascii_keyword_at(std::string_view text, std::size_t i) {
 }  // namespace
 
 bool may_hold_secret(std::string_view text) {
-  for (unsigned char c : text)
+  // Letters a keyword starts with, either case.
+  static constexpr auto kStarts = [] {
+    std::array<bool, 256> t{};
+    for (unsigned char c : std::string_view("bdetspa")) t[c] = t[c - 0x20] = true;
+    return t;
+  }();
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), patterns().any);
-  for (std::size_t i = 0; i < text.size(); ++i)
-    if (ascii_keyword_at(text, i)) return true;
+    if (kStarts[c] && ascii_keyword_at(text, i)) return true;
+  }
   return false;
 }
 
