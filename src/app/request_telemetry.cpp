@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <charconv>
 #include <string>
 
 #include "core/log.hpp"
@@ -15,6 +16,20 @@ namespace {
 
 std::string endpoint_text(const boost::asio::ip::tcp::endpoint& e) {
   auto a = e.address();
+  if (a.is_v4()) {
+    // Every request's line has one: digits written here, not through inet_ntop and three
+    // temporary strings.
+    const auto bytes = a.to_v4().to_bytes();
+    char buf[24];
+    char* p = buf;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+      if (i) *p++ = '.';
+      p = std::to_chars(p, buf + sizeof buf, static_cast<unsigned>(bytes[i])).ptr;
+    }
+    *p++ = ':';
+    p = std::to_chars(p, buf + sizeof buf, static_cast<unsigned>(e.port())).ptr;
+    return std::string(buf, p);
+  }
   std::string host = a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
   return host + ":" + std::to_string(e.port());
 }

@@ -226,6 +226,7 @@ const json::object& request_document(gateway::PolicyRequest& r, unsigned parts) 
   // An earlier stage built it with fewer parts: built again with them all, so members keep
   // one order whichever stage came first (a rule may print a whole object). Rare: the
   // stages of one route usually read the same parts, and the earlier stage's views are gone.
+  if (parts == 0) return *r.rule_input;  // the common case: nothing to look for
   if (const unsigned have = parts_in(*r.rule_input); parts & ~have) build_into(r, id, parts | have);
   return *r.rule_input;
 }

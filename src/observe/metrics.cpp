@@ -66,6 +66,12 @@ Series& Family<Series>::with(const LabelValues& values) {
 
 template <typename Series>
 Series& Family<Series>::with(std::initializer_list<std::string_view> values) {
+  assert(values.size() == label_names_.size());
+  {
+    std::shared_lock lock(mutex_);
+    auto it = series_.find(values);
+    if (it != series_.end()) return *it->second;
+  }
   LabelValues v;
   v.reserve(values.size());
   for (auto s : values) v.emplace_back(s);

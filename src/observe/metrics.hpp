@@ -4,6 +4,7 @@
 // atomic add, so recording costs nanoseconds and never locks.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <initializer_list>
@@ -18,6 +19,18 @@
 namespace gatehouse::observe {
 
 using LabelValues = std::vector<std::string>;
+
+// Orders label value lists as std::less<LabelValues> does, and also compares them with
+// lists of views, so a lookup by the values a request has at hand copies nothing.
+struct LabelValuesLess {
+  using is_transparent = void;
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+      return std::string_view(x) < std::string_view(y);
+    });
+  }
+};
 
 class Counter {
  public:
@@ -87,7 +100,7 @@ class Family {
   std::vector<std::string> label_names_;
   std::vector<double> bounds_;
   mutable std::shared_mutex mutex_;
-  std::map<LabelValues, std::unique_ptr<Series>> series_;
+  std::map<LabelValues, std::unique_ptr<Series>, LabelValuesLess> series_;
 };
 
 using CounterFamily = Family<Counter>;
