@@ -9,6 +9,7 @@
 
 #include "core/log.hpp"
 #include "gateway/era.hpp"
+#include "gateway/message_storage.hpp"
 #include "gateway/relay.hpp"
 
 namespace gatehouse::gateway {
@@ -198,7 +199,7 @@ asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_pt
     ctx.forward_headers.emplace_back("traceparent", record->upstream_traceparent);
   ctx.server_version = server_version_;
 
-  json::object message;
+  json::object message(message_storage());
   std::string_view method;
   std::string_view name;
   json::value id = nullptr;
@@ -220,7 +221,8 @@ asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_pt
       co_return;
     }
     boost::system::error_code ec;
-    auto parsed = json::parse(req.body(), ec);
+    // Parsed into the message's own storage: the move into `message` below keeps it.
+    auto parsed = json::parse(req.body(), ec, message.storage());
     if (ec) {
       co_await respond_error(ex, Error(Errc::parse_error, "Parse error"), {});
       co_return;

@@ -29,6 +29,7 @@
 
 #include "core/log.hpp"
 #include "gateway/merge.hpp"
+#include "gateway/message_storage.hpp"
 #include "gateway/sse_parser.hpp"
 #include "net/message_head.hpp"
 #include "tls/client_tls.hpp"
@@ -385,7 +386,7 @@ class HttpStream final : public MessageStream {
   // `event_id`: the SSE id the messages came with (every message of a batch shares it).
   void take_json(std::string_view text, const std::string& event_id = {}) {
     boost::system::error_code ec;
-    auto v = json::parse(text, ec);
+    auto v = json::parse(text, ec, message_storage());
     if (ec) {
       log::warn("upstream.bad_json", {{"target", target_}});
       return;
