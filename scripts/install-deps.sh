@@ -9,6 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libyaml-cpp-dev libre2-dev libsqlite3-dev
+  libmimalloc-dev  # the gatehouse binary's malloc (src/app/CMakeLists.txt)
   sqlite3          # tests/authz/fga_cache changes a store under the running gateway
   libgtest-dev libgmock-dev libbenchmark-dev
   libhiredis-dev redis-server

@@ -8,6 +8,24 @@
 #include "app/validate.hpp"
 #include "app/version.hpp"
 
+#ifdef GATEHOUSE_WITH_MIMALLOC
+#include <mimalloc.h>
+#endif
+
+namespace {
+
+// Which malloc the binary runs on (see src/app/CMakeLists.txt).
+void print_allocator() {
+#ifdef GATEHOUSE_WITH_MIMALLOC
+  const int v = mi_version();
+  std::printf("allocator: mimalloc %d.%d.%d\n", v / 100, v / 10 % 10, v % 10);
+#else
+  std::printf("allocator: glibc malloc\n");
+#endif
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using gatehouse::app::Command;
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -22,6 +40,7 @@ int main(int argc, char** argv) {
       return 0;
     case Command::Kind::version:
       std::printf("gatehouse %s\n", gatehouse::app::kVersion);
+      print_allocator();
       return 0;
     case Command::Kind::validate:
       return gatehouse::app::validate_command(cmd->config);
