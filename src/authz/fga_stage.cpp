@@ -4,6 +4,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <charconv>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -146,7 +147,8 @@ struct Prepared {
 };
 
 void add_key_part(std::string& key, std::string_view part) {
-  key += std::to_string(part.size());
+  char digits[24];
+  key.append(digits, std::to_chars(digits, digits + sizeof digits, part.size()).ptr);
   key += ':';
   key += part;
 }
@@ -291,7 +293,9 @@ class FgaStage final : public gateway::PolicyStage {
     auto object = r.object.render(act);
     if (!user || !relation || !object) return fail(Errc::forbidden, "template", "fga.template");
     Prepared p;
-    p.tuple = *user + " " + *relation + " " + *object;
+    p.tuple.reserve(user->size() + relation->size() + object->size() + 2);
+    p.tuple.append(*user).append(" ").append(*relation).append(" ").append(*object);
+    p.key.reserve(p.tuple.size() + 32);
     p.check = fga::CheckRequest{fga::TupleKey{*object, *relation, *user}, {}};
     // Each part length-prefixed: the parts come from the token and the client (a tool name may
     // hold a newline), and two different checks must never share a key.
