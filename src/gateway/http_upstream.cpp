@@ -192,6 +192,10 @@ class Exchange {
                                                           "upstream.connect_timeout")
                                                   : down(target_, "is unreachable", cec));
     }
+    // Requests go out whole (one gather write) and are answered before the next: Nagle
+    // could only hold a request back behind an unacknowledged one.
+    boost::system::error_code nec;
+    tcp.socket().set_option(asio::ip::tcp::no_delay(true), nec);
     if (pool_ && pool_->tls) {
       if (auto st = co_await handshake(std::move(tcp), *pool_->tls, connect_timeout); !st.ok()) co_return st;
     } else {
