@@ -81,12 +81,6 @@ bool iequals(std::string_view a, std::string_view lower) {
   return true;
 }
 
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = ascii_lower(c);
-  return out;
-}
-
 }  // namespace
 
 void JsonLine::key(std::string_view k) {
@@ -153,16 +147,15 @@ AccessLog::AccessLog(std::shared_ptr<LogSink> sink, AccessLogOptions options)
     std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
 }
 
-bool AccessLog::header_allowed(std::string_view name) const {
+const std::string* AccessLog::allowed_entry(std::string_view name) const {
   // Compared without lower-casing a copy first: most headers of a request are not listed.
-  bool listed = false;
+  // A match is the lower-case form of `name` (header names are ASCII).
   for (const auto& allowed : options_.header_allow_list)
-    if (iequals(name, allowed)) {
-      listed = true;
-      break;
-    }
-  return listed && !is_credential_header(to_lower(name));
+    if (iequals(name, allowed)) return is_credential_header(allowed) ? nullptr : &allowed;
+  return nullptr;
 }
+
+bool AccessLog::header_allowed(std::string_view name) const { return allowed_entry(name) != nullptr; }
 
 std::string AccessLog::format(const AccessRecord& r) const {
   std::vector<std::pair<std::string_view, std::string_view>> headers(r.headers.begin(), r.headers.end());
@@ -207,17 +200,26 @@ std::string AccessLog::format_view(const AccessView& r) const {
       .str("trace_id", r.trace_id)
       .str("remote", r.remote);
   // Repeated headers become one comma-joined value (as HTTP allows), so keys stay unique.
-  std::vector<std::pair<std::string, std::string>> kept;
+  struct Kept {
+    std::string_view name;   // lower case: the allow list's own entry
+    std::string_view value;  // the first value
+    std::string joined;      // all of them, once a repeat was seen
+  };
+  std::vector<Kept> kept;
   for (const auto& [name, value] : r.headers) {
-    if (!header_allowed(name)) continue;
-    std::string lower = to_lower(name);
-    auto it = std::find_if(kept.begin(), kept.end(), [&](const auto& e) { return e.first == lower; });
-    if (it == kept.end()) kept.emplace_back(std::move(lower), value);
-    else it->second.append(", ").append(value);
+    const std::string* lower = allowed_entry(name);
+    if (!lower) continue;
+    auto it = std::find_if(kept.begin(), kept.end(), [&](const Kept& e) { return e.name == *lower; });
+    if (it == kept.end()) {
+      kept.push_back(Kept{*lower, value, {}});
+      continue;
+    }
+    if (it->joined.empty()) it->joined.assign(it->value);
+    it->joined.append(", ").append(value);
   }
   if (!kept.empty()) {
     j.begin_object("headers");
-    for (const auto& [name, value] : kept) j.str(name, value, false);
+    for (const auto& k : kept) j.str(k.name, k.joined.empty() ? k.value : std::string_view(k.joined), false);
     j.end_object();
   }
   return j.done();

@@ -75,6 +75,7 @@ class AccessLog {
   bool header_allowed(std::string_view name) const;
 
  private:
+  const std::string* allowed_entry(std::string_view name) const;  // its allow-list entry, or null
   std::shared_ptr<LogSink> sink_;
   AccessLogOptions options_;
 };

@@ -1,5 +1,6 @@
 #include "ratelimit/rule_set.hpp"
 
+#include <charconv>
 #include <cmath>
 
 namespace gatehouse::ratelimit {
@@ -56,15 +57,31 @@ std::string quoted(const std::string& s) {
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> rate_limit_headers(const Rule& rule, const Outcome& outcome) {
+  // Every limited route's answer carries these: built in place, not from temporaries.
+  auto number = [](std::string& out, long long v) {
+    char buf[24];
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+  };
   std::vector<std::pair<std::string, std::string>> headers;
+  headers.reserve(outcome.allowed ? 2 : 3);
   const auto name = quoted(rule.name);
   // Window: the time a full burst takes to refill.
   const auto window = static_cast<long long>(std::ceil(rule.spec.burst / rule.spec.tokens_per_second));
-  headers.emplace_back("RateLimit-Policy", name + ";q=" + std::to_string(static_cast<long long>(rule.spec.burst)) +
-                                               ";w=" + std::to_string(window));
+  std::string policy;
+  policy.reserve(name.size() + 48);
+  policy.append(name).append(";q=");
+  number(policy, static_cast<long long>(rule.spec.burst));
+  policy.append(";w=");
+  number(policy, window);
+  headers.emplace_back("RateLimit-Policy", std::move(policy));
   const auto remaining = static_cast<long long>(std::floor(outcome.decision.remaining));
-  headers.emplace_back("RateLimit", name + ";r=" + std::to_string(remaining) +
-                                        ";t=" + std::to_string(ceil_seconds(outcome.decision.reset)));
+  std::string limit;
+  limit.reserve(name.size() + 48);
+  limit.append(name).append(";r=");
+  number(limit, remaining);
+  limit.append(";t=");
+  number(limit, ceil_seconds(outcome.decision.reset));
+  headers.emplace_back("RateLimit", std::move(limit));
   if (!outcome.allowed) headers.emplace_back("Retry-After", std::to_string(std::max(1LL, ceil_seconds(outcome.decision.retry_after))));
   return headers;
 }
