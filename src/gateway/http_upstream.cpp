@@ -31,6 +31,7 @@
 #include "gateway/merge.hpp"
 #include "gateway/message_storage.hpp"
 #include "gateway/sse_parser.hpp"
+#include "jsonrpc/json_writer.hpp"
 #include "net/message_head.hpp"
 #include "tls/client_tls.hpp"
 
@@ -218,31 +219,19 @@ class Exchange {
 
   // Next piece of the body ("" at the end); `timeout`: how long the target may stay silent.
   asio::awaitable<Result<std::string>> read_some(std::optional<std::chrono::milliseconds> timeout) {
-    if (parser_->is_done()) co_return std::string();
-    std::array<char, 16 * 1024> buf;
-    auto& body = parser_->get().body();
-    body.data = buf.data();
-    body.size = buf.size();
-    if (timeout)
-      tcp_of(*conn_).expires_after(*timeout);
-    else
-      tcp_of(*conn_).expires_never();
-    auto [ec, n] =
-        co_await on_stream(*conn_, [&](auto& s) { return http::async_read_some(s, buffer_, *parser_, kTuple); });
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec && ec != http::error::end_of_stream) co_return fail(down(target_, "read failed", ec));
-    std::size_t got = buf.size() - body.size;
-    if (got == 0 && !parser_->is_done() && !ec) co_return co_await read_some(timeout);  // headers of a chunk only
-    co_return std::string(buf.data(), got);
+    std::string piece;
+    if (auto got = co_await read_some_into(piece, timeout); !got.ok()) co_return fail(got.error());
+    co_return piece;
   }
 
+  // The whole body, allocated once when the target says its length.
   asio::awaitable<Result<std::string>> read_all(std::chrono::milliseconds timeout) {
     std::string all;
+    if (auto length = parser_->content_length(); length && *length <= kMaxJsonBody) all.reserve(*length);
     for (;;) {
-      auto piece = co_await read_some(timeout);
-      if (!piece.ok()) co_return fail(piece.error());
-      if (piece->empty()) break;
-      all += *piece;
+      auto got = co_await read_some_into(all, timeout);
+      if (!got.ok()) co_return fail(got.error());
+      if (*got == 0) break;
       if (all.size() > kMaxJsonBody)
         co_return fail(Errc::unavailable, "target " + target_ + " answered too much", "upstream.too_large");
     }
@@ -250,6 +239,29 @@ class Exchange {
   }
 
  private:
+  // Appends what the next read of the body brings to `out`; 0 when the body has ended.
+  asio::awaitable<Result<std::size_t>> read_some_into(std::string& out, std::optional<std::chrono::milliseconds> timeout) {
+    for (;;) {
+      if (parser_->is_done()) co_return std::size_t{0};
+      std::array<char, 16 * 1024> buf;
+      auto& body = parser_->get().body();
+      body.data = buf.data();
+      body.size = buf.size();
+      if (timeout)
+        tcp_of(*conn_).expires_after(*timeout);
+      else
+        tcp_of(*conn_).expires_never();
+      auto [ec, n] =
+          co_await on_stream(*conn_, [&](auto& s) { return http::async_read_some(s, buffer_, *parser_, kTuple); });
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec && ec != http::error::end_of_stream) co_return fail(down(target_, "read failed", ec));
+      const std::size_t got = buf.size() - body.size;
+      out.append(buf.data(), got);
+      if (got == 0 && !parser_->is_done() && !ec) continue;  // headers of a chunk only
+      co_return got;
+    }
+  }
+
   // TLS on a fresh TCP connection: SNI and host-name verification set up before the
   // handshake, the expected SPIFFE ID checked after it, before any request byte is written.
   asio::awaitable<Status> handshake(beast::tcp_stream tcp, const TlsSetup& setup, std::chrono::milliseconds timeout) {
@@ -468,7 +480,7 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
     auto req = make(http::verb::post, call, &message);
     req.set(http::field::content_type, "application/json");
     req.set(http::field::accept, "application/json, text/event-stream");
-    req.body() = json::serialize(message);
+    req.body() = jsonrpc::to_json(message);
     auto ex = std::make_unique<Exchange>(ex_, target_, pool_);
     if (auto st = co_await ex->start(ep_, std::move(req), call.timeout, spec_.connect_timeout); !st.ok()) co_return fail(st.error());
     if (ex->status() == 404 && !call.session_id.empty())
@@ -528,7 +540,7 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
     auto req = make(http::verb::post, call, &message);
     req.set(http::field::content_type, "application/json");
     req.set(http::field::accept, "application/json, text/event-stream");
-    req.body() = json::serialize(message);
+    req.body() = jsonrpc::to_json(message);
     auto ex = std::make_unique<Exchange>(ex_, target_, pool_);
     if (auto st = co_await ex->start(ep_, std::move(req), call.timeout, spec_.connect_timeout); !st.ok()) co_return fail(st.error());
     co_return co_await answer(std::move(ex), call, /*ends_with_response=*/true);

@@ -8,7 +8,6 @@
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <array>
 
@@ -18,6 +17,7 @@
 #include "gateway/message_queue.hpp"
 #include "gateway/naming.hpp"
 #include "gateway/request_state.hpp"
+#include "jsonrpc/json_writer.hpp"
 
 namespace gatehouse::gateway {
 namespace json = boost::json;
@@ -299,7 +299,7 @@ std::vector<std::pair<const TargetSpec*, const TargetSession*>> session_targets(
   return out;
 }
 
-asio::awaitable<void> respond_json(RelayContext& ctx, const json::value& body) {
+asio::awaitable<void> respond_json(RelayContext& ctx, const json::object& body) {
   co_await ctx.exchange.respond(json_response(200, body, ctx.response_headers));
 }
 
@@ -391,7 +391,7 @@ asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, cons
           co_await respond_rpc_error(ctx, id, e);
       } else {
         (void)co_await ctx.exchange.write_chunk(
-            sse_event(json::serialize(jsonrpc_error(id, jsonrpc_code(e.code), e.message))));
+            sse_event(jsonrpc_error(id, jsonrpc_code(e.code), e.message)));
         co_await ctx.exchange.end_stream();
       }
       co_return;
@@ -421,7 +421,7 @@ asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, cons
     const auto upstream_id = (*stream)->last_event_id();
     const auto event_id = upstream_id.empty() ? std::string() : encode_event_id({{target.name, upstream_id}});
     resumable = resumable || !event_id.empty();
-    if (!co_await ctx.exchange.write_chunk(sse_event(json::serialize(m), event_id))) co_return;  // client gone: dropping the stream cancels upstream
+    if (!co_await ctx.exchange.write_chunk(sse_event(m, event_id))) co_return;  // client gone: dropping the stream cancels upstream
     if (final) {
       co_await ctx.exchange.end_stream();
       co_return;
@@ -650,13 +650,36 @@ std::string sse_event(std::string_view data, std::string_view id) {
   return out;
 }
 
-net::Response json_response(unsigned status, const json::value& body, const Headers& headers) {
+std::string sse_event(const json::object& message, std::string_view id) {
+  std::string out;
+  if (!id.empty()) {
+    out += "id: ";
+    out += id;
+    out += '\n';
+  }
+  out += "event: message\ndata: ";
+  jsonrpc::append_json(out, message);  // JSON text has no raw newlines
+  out += "\n\n";
+  return out;
+}
+
+namespace {
+net::Response json_response_text(unsigned status, std::string body, const Headers& headers) {
   net::Response res{static_cast<http::status>(status), 11};
   res.set(http::field::content_type, "application/json");
   for (const auto& [k, v] : headers) res.set(k, v);
-  res.body() = json::serialize(body);
+  res.body() = std::move(body);
   res.prepare_payload();
   return res;
+}
+}  // namespace
+
+net::Response json_response(unsigned status, const json::value& body, const Headers& headers) {
+  return json_response_text(status, jsonrpc::to_json(body), headers);
+}
+
+net::Response json_response(unsigned status, const json::object& body, const Headers& headers) {
+  return json_response_text(status, jsonrpc::to_json(body), headers);
 }
 
 json::object jsonrpc_error(const json::value& id, int code, std::string_view message) {
@@ -903,7 +926,7 @@ asio::awaitable<void> relay_server_stream(RelayContext& ctx, const SessionState&
         positions[target] = std::string(i->get_string());
         event_id = encode_event_id(positions);
       }
-      if (!co_await ctx.exchange.write_chunk(sse_event(json::serialize(m), event_id))) co_return;
+      if (!co_await ctx.exchange.write_chunk(sse_event(m, event_id))) co_return;
     }
   };
   (void)open;

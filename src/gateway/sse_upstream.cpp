@@ -19,6 +19,7 @@
 #include "gateway/gateway_config.hpp"
 #include "gateway/message_queue.hpp"
 #include "gateway/sse_parser.hpp"
+#include "jsonrpc/json_writer.hpp"
 
 namespace gatehouse::gateway {
 
@@ -279,7 +280,7 @@ class SseUpstream final : public Upstream, public std::enable_shared_from_this<S
     req.set(http::field::user_agent, "gatehouse");
     for (const auto& [k, v] : call.headers) req.set(k, v);
     for (const auto& [k, v] : spec_.headers) req.set(k, v);
-    req.body() = json::serialize(message);
+    req.body() = jsonrpc::to_json(message);
     req.prepare_payload();
     auto [wec, wn] = co_await http::async_write(s, req, kTuple);
     if (wec) co_return fail(Errc::unavailable, "target " + target_ + " write failed", "upstream.io");

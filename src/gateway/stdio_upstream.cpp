@@ -1,6 +1,7 @@
 #include "gateway/stdio_upstream.hpp"
 
 #include "gateway/merge.hpp"
+#include "jsonrpc/json_writer.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -430,7 +431,7 @@ void StdioUpstream::fail_all(const Error& error) {
 
 void StdioUpstream::write(const json::object& message) {
   if (!stdin_) return;
-  std::string line = json::serialize(message);
+  std::string line = jsonrpc::to_json(message);
   line += '\n';
   writes_.push_back(std::move(line));
   if (!writing_) {
