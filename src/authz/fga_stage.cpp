@@ -226,7 +226,7 @@ class FgaStage final : public gateway::PolicyStage {
       for (auto& item : items) item.keep = false;  // fail closed: nothing is shown
       co_return;
     }
-    json::object doc = rule_document(request, identity_of(request));
+    json::object doc = rule_document(request, identity_of(request), parts_for(r, **info));
     auto& mcp = doc["mcp"].as_object();
     mcp["method"] = kind == gateway::ListKind::tools ? "tools/call" : kind == gateway::ListKind::prompts ? "prompts/get" : "resources/read";
     const char* field = kind == gateway::ListKind::tools ? "tool" : kind == gateway::ListKind::prompts ? "prompt" : "resource";

@@ -201,7 +201,9 @@ json::object build_document(const gateway::PolicyRequest& r, const auth::Identit
 }  // namespace
 
 json::object rule_document(const gateway::PolicyRequest& r, const auth::Identity* id, unsigned parts) {
-  return build_document(r, id, parts, {});
+  // A working copy for one list's filtering: its members are replaced item by item and it
+  // is dropped at the end, so an arena serves it as well as the request's own document.
+  return build_document(r, id, parts, json::make_shared_resource<json::monotonic_resource>(2048));
 }
 
 namespace {

@@ -58,7 +58,7 @@ class RulesStage final : public gateway::PolicyStage {
                                            std::vector<gateway::ListedItem>& items) override {
     auto it = policies_.find(request.route_path);
     if (it == policies_.end()) co_return;
-    json::object doc = rule_document(request, identity_of(request));
+    json::object doc = rule_document(request, identity_of(request), it->second.reads);
     auto& mcp = doc["mcp"].as_object();
     mcp["method"] = call_method(kind);
     mcp["args"] = json::object{};
