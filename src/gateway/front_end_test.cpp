@@ -60,11 +60,12 @@ class FakeExchange final : public net::Exchange {
   // The JSON of every SSE data line written so far.
   std::vector<json::object> events() const {
     std::vector<json::object> out;
-    for (const auto& c : chunks) {
-      auto pos = c.find("data: ");
-      if (pos == std::string::npos) continue;
-      auto end = c.find('\n', pos);
-      out.push_back(json::parse(c.substr(pos + 6, end - pos - 6)).as_object());
+    for (const auto& c : chunks) {  // a chunk may hold several events
+      for (auto pos = c.find("data: "); pos != std::string::npos; pos = c.find("data: ", pos)) {
+        auto end = c.find('\n', pos);
+        out.push_back(json::parse(c.substr(pos + 6, end - pos - 6)).as_object());
+        pos = end;
+      }
     }
     return out;
   }

@@ -319,13 +319,12 @@ class HttpStream final : public MessageStream {
         sse_(sse), ends_with_response_(ends_with_response) {}
   explicit HttpStream(std::deque<json::object> ready) : ready_(std::move(ready)), finished_(true) {}
 
+  // A message next() returns without reading (not when it reads first: parse_more_first).
+  bool buffered() const override { return !ready_.empty() && !parse_more_first(); }
+
   asio::awaitable<Result<std::optional<json::object>>> next() override {
     for (;;) {
-      // A priming event with more of the answer already received: parse that first, so a
-      // response that came with it can drop the priming (below).
-      const bool parse_on = !ready_.empty() && ready_.back().empty() && ends_with_response_ && ex_ &&
-                            !finished_ && ex_->buffered();
-      if (!ready_.empty() && !parse_on) {
+      if (!ready_.empty() && !parse_more_first()) {
         auto m = std::move(ready_.front());
         ready_.pop_front();
         last_event_id_ = std::move(ready_ids_.front());
@@ -385,6 +384,12 @@ class HttpStream final : public MessageStream {
       }
     }
   }
+  // A priming event with more of the answer already received: parse that first, so a
+  // response that came with it can drop the priming (in next()).
+  bool parse_more_first() const {
+    return !ready_.empty() && ready_.back().empty() && ends_with_response_ && ex_ && !finished_ && ex_->buffered();
+  }
+
   std::string session_id() const override { return session_id_; }
   std::string last_event_id() const override { return last_event_id_; }
   std::uint64_t retry_ms() const override { return parser_.retry_ms(); }

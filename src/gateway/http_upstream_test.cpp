@@ -87,15 +87,21 @@ class Capture final : public net::Exchange {
     status = h.result_int();
     co_return true;
   }
+  // A chunk holds one or more events (the relay writes events that came together at once).
   asio::awaitable<bool> write_chunk(std::string_view data) override {
-    auto pos = data.find("data: ");
-    if (pos == std::string_view::npos) co_return true;
-    auto payload = data.substr(pos + 6);
-    if (payload.find_first_not_of(" \n") == std::string_view::npos) {
-      ++priming_events;  // an id and no message (SEP-1699), passed on from the target
-      co_return true;
+    while (!data.empty()) {
+      const auto end = data.find("\n\n");
+      std::string_view event = data.substr(0, end);
+      data = end == std::string_view::npos ? std::string_view() : data.substr(end + 2);
+      auto pos = event.find("data: ");
+      if (pos == std::string_view::npos) continue;
+      auto payload = event.substr(pos + 6);
+      if (payload.find_first_not_of(" \n") == std::string_view::npos) {
+        ++priming_events;  // an id and no message (SEP-1699), passed on from the target
+        continue;
+      }
+      events.push_back(json::parse(payload).as_object());
     }
-    events.push_back(json::parse(payload).as_object());
     co_return true;
   }
   asio::awaitable<void> end_stream() override { co_return; }

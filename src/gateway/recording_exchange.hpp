@@ -45,6 +45,10 @@ class RecordingExchange final : public net::Exchange {
     return inner_.write_chunk(data);
   }
   asio::awaitable<void> end_stream() override { return inner_.end_stream(); }
+  asio::awaitable<void> finish_stream(std::string_view last) override {
+    record_.bytes_out += last.size();
+    return inner_.finish_stream(last);
+  }
   asio::awaitable<void> wait_peer_closed() override { return inner_.wait_peer_closed(); }
   bool peer_closed() const override { return inner_.peer_closed(); }
   SSL* tls_session() const override { return inner_.tls_session(); }

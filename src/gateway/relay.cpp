@@ -320,14 +320,16 @@ net::ResponseHead sse_head(const Headers& headers) {
 // SSE stream carrying notifications and server->client requests as they arrive.
 // Starts the client's SSE answer if needed, and passes on the target's reconnection delay
 // once it is known (SEP-1699 polling). false: the client is gone.
-asio::awaitable<bool> start_streaming(RelayContext& ctx, const MessageStream& stream, bool& streaming, bool& retry_sent) {
+// The SSE head goes out at once; the retry field joins the text waiting to be written.
+asio::awaitable<bool> start_streaming(RelayContext& ctx, const MessageStream& stream, bool& streaming, bool& retry_sent,
+                                      std::string& pending) {
   if (!streaming) {
     if (!co_await ctx.exchange.begin_stream(sse_head(ctx.response_headers))) co_return false;
     streaming = true;
   }
   if (const auto ms = stream.retry_ms(); ms > 0 && !retry_sent) {
     retry_sent = true;
-    if (!co_await ctx.exchange.write_chunk(sse_retry(ms))) co_return false;
+    pending += sse_retry(ms);
   }
   co_return true;
 }
@@ -367,7 +369,14 @@ asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, cons
   bool streaming = false;
   bool resumable = false;  // an event id went to the client: it can resume with Last-Event-ID
   bool retry_sent = false;
+  // SSE text not yet written: events the target sent together (progress, then the result)
+  // go to the client in one write, but nothing waits for more to come.
+  std::string pending;
   for (;;) {
+    if (!pending.empty() && !(*stream)->buffered()) {
+      if (!co_await ctx.exchange.write_chunk(pending)) co_return;  // client gone: dropping the stream cancels upstream
+      pending.clear();
+    }
     auto next = co_await (*stream)->next();
     if (next.ok() && !next->has_value() && streaming && resumable) {
       // The target closed the stream before answering, after giving the client a position
@@ -375,7 +384,7 @@ asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, cons
       log::debug("relay.stream_closed_for_resumption", {{"target", target.name}});
       note_call(ctx, target, method, start_ns, nullptr);
       record_health(target, true);
-      co_await ctx.exchange.end_stream();
+      co_await ctx.exchange.finish_stream(pending);
       co_return;
     }
     if (!next.ok() || !next->has_value()) {
@@ -390,19 +399,17 @@ asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, cons
         else
           co_await respond_rpc_error(ctx, id, e);
       } else {
-        (void)co_await ctx.exchange.write_chunk(
-            sse_event(jsonrpc_error(id, jsonrpc_code(e.code), e.message)));
-        co_await ctx.exchange.end_stream();
+        pending += sse_event(jsonrpc_error(id, jsonrpc_code(e.code), e.message));
+        co_await ctx.exchange.finish_stream(pending);
       }
       co_return;
     }
     auto& m = **next;
     if (m.empty()) {  // a priming event: an id and no message
       const auto upstream_id = (*stream)->last_event_id();
-      if (!co_await start_streaming(ctx, **stream, streaming, retry_sent)) co_return;
+      if (!co_await start_streaming(ctx, **stream, streaming, retry_sent, pending)) co_return;
       // (Not inside the co_await: GCC 12 rejects a braced initializer there.)
-      const auto priming = sse_priming_event(encode_event_id({{target.name, upstream_id}}));
-      if (!co_await ctx.exchange.write_chunk(priming)) co_return;
+      pending += sse_priming_event(encode_event_id({{target.name, upstream_id}}));
       resumable = true;
       continue;
     }
@@ -416,14 +423,14 @@ asio::awaitable<void> relay_to(RelayContext& ctx, const TargetSpec& target, cons
       co_await respond_json(ctx, m);
       co_return;
     }
-    if (!co_await start_streaming(ctx, **stream, streaming, retry_sent)) co_return;
+    if (!co_await start_streaming(ctx, **stream, streaming, retry_sent, pending)) co_return;
     // Namespaced event id: a GET with it as Last-Event-ID resumes this target's stream.
     const auto upstream_id = (*stream)->last_event_id();
     const auto event_id = upstream_id.empty() ? std::string() : encode_event_id({{target.name, upstream_id}});
     resumable = resumable || !event_id.empty();
-    if (!co_await ctx.exchange.write_chunk(sse_event(m, event_id))) co_return;  // client gone: dropping the stream cancels upstream
+    pending += sse_event(m, event_id);
     if (final) {
-      co_await ctx.exchange.end_stream();
+      co_await ctx.exchange.finish_stream(pending);
       co_return;
     }
   }

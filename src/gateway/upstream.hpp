@@ -47,6 +47,9 @@ class MessageStream {
   virtual std::string last_event_id() const { return {}; }
   // The reconnection delay the target asked for on this stream (SSE retry, ms; 0 = none).
   virtual std::uint64_t retry_ms() const { return 0; }
+  // true when next() has a message at hand (no I/O to wait for), so the relay can write
+  // what it has so far together with it.
+  virtual bool buffered() const { return false; }
 };
 
 // The answer of an initialize the transport did itself (stdio children are initialized once

@@ -8,6 +8,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_cat.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -193,6 +194,26 @@ class ExchangeImpl final : public Exchange {
         fail_write();
         co_return;
       }
+    }
+    complete_ = true;
+  }
+
+  asio::awaitable<void> finish_stream(std::string_view last) override {
+    if (raw_ || last.empty() || !streaming_ || ended_ || failed_ || conn_.peer_closed_) {
+      if (!last.empty()) {
+        const bool written = co_await write_chunk(last);  // (not inside &&: GCC 12 miscompiles it)
+        if (!written) co_return;
+      }
+      co_await end_stream();
+      co_return;
+    }
+    ended_ = true;
+    conn_.lowest().expires_after(conn_.shared_->options.limits.write_timeout);
+    auto [ec, n] = co_await asio::async_write(
+        conn_.stream_, beast::buffers_cat(http::make_chunk(asio::buffer(last)), http::make_chunk_last()), kTuple);
+    if (ec) {
+      fail_write();
+      co_return;
     }
     complete_ = true;
   }

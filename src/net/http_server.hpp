@@ -58,6 +58,16 @@ class Exchange {
   virtual asio::awaitable<bool> begin_stream(ResponseHead head) = 0;
   virtual asio::awaitable<bool> write_chunk(std::string_view data) = 0;
   virtual asio::awaitable<void> end_stream() = 0;
+  // A last chunk and the end of the body; one write where the transport can (an SSE answer's
+  // final event and the chunked terminator need not be two packets).
+  virtual asio::awaitable<void> finish_stream(std::string_view last) {
+    // (No co_await inside && or ||: GCC 12 miscompiles it.)
+    if (!last.empty()) {
+      const bool written = co_await write_chunk(last);
+      if (!written) co_return;
+    }
+    co_await end_stream();
+  }
 
   // Completes when the peer closes the connection while this exchange streams, so a
   // handler can cancel upstream work (e.g. 2026-07-28 cancellation by stream close).

@@ -35,6 +35,7 @@ class CorsExchange final : public net::Exchange {
   }
   asio::awaitable<bool> write_chunk(std::string_view data) override { co_return co_await inner_.write_chunk(data); }
   asio::awaitable<void> end_stream() override { co_await inner_.end_stream(); }
+  asio::awaitable<void> finish_stream(std::string_view last) override { co_await inner_.finish_stream(last); }
   asio::awaitable<void> wait_peer_closed() override { co_await inner_.wait_peer_closed(); }
   bool peer_closed() const override { return inner_.peer_closed(); }
 
