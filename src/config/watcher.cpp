@@ -18,7 +18,10 @@
 
 namespace gatehouse::config {
 namespace {
-constexpr std::uint32_t kMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY | IN_DELETE | IN_MOVED_FROM;
+// No IN_MODIFY: a file written in place is seen when its writer closes it (IN_CLOSE_WRITE),
+// and a log kept open in the same directory (an access log beside the config) would wake
+// the watcher for every line it gets: two reads and a thread switch per request.
+constexpr std::uint32_t kMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM;
 // Kubernetes mounts ConfigMaps as symlinks through "..data", swapped atomically on update.
 constexpr std::string_view kKubernetesData = "..data";
 }  // namespace
