@@ -46,6 +46,8 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxJsonBody = 16 * 1024 * 1024;
+// Room asked for the next read of an answer's body (at most what is left of a sized one).
+constexpr std::size_t kBodyRead = 16 * 1024;
 
 struct Endpoint {
   std::string host;
@@ -243,7 +245,12 @@ class Exchange {
   asio::awaitable<Result<std::size_t>> read_some_into(std::string& out, std::optional<std::chrono::milliseconds> timeout) {
     for (;;) {
       if (parser_->is_done()) co_return std::size_t{0};
-      std::array<char, 16 * 1024> buf;
+      // Beast reads no more than buffer_ has room for, and the headers sized it (512 bytes):
+      // a 32 KB answer took 64 recvmsg.
+      const auto left = parser_->content_length_remaining();
+      const std::size_t want = left ? static_cast<std::size_t>(std::min<std::uint64_t>(*left, kBodyRead)) : kBodyRead;
+      if (buffer_.capacity() - buffer_.size() < want) buffer_.reserve(buffer_.size() + want);
+      std::array<char, kBodyRead> buf;
       auto& body = parser_->get().body();
       body.data = buf.data();
       body.size = buf.size();
