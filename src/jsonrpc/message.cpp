@@ -1,7 +1,8 @@
 #include "jsonrpc/message.hpp"
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
+
+#include "jsonrpc/json_writer.hpp"
 
 namespace gatehouse::jsonrpc {
 
@@ -102,7 +103,7 @@ json::object to_object(const Message& m) {
   return {};
 }
 
-std::string serialize(const Message& m) { return json::serialize(to_object(m)); }
+std::string serialize(const Message& m) { return to_json(to_object(m)); }
 
 json::object request(const json::value& id, std::string_view method, json::value params) {
   json::object o;
