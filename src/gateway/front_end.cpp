@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "core/log.hpp"
 #include "gateway/era.hpp"
@@ -61,6 +62,40 @@ std::string_view header(const net::Request& req, std::string_view name) {
   auto it = req.find(name);
   return it == req.end() ? std::string_view() : std::string_view(it->value());
 }
+
+// Ends the caller's in-flight count when its answer is complete, not when the handler
+// unwinds after writing it: a client that has read the answer may send its next request at
+// once, and must not find itself still counted (a spurious 429 "in flight").
+class ReleasesOnAnswer final : public net::Exchange {
+ public:
+  explicit ReleasesOnAnswer(net::Exchange& inner) : inner_(inner) {}
+  void hold(PrincipalLimits::InFlight guard) { guard_.emplace(std::move(guard)); }
+
+  const net::Request& request() const override { return inner_.request(); }
+  const asio::ip::tcp::endpoint& remote() const override { return inner_.remote(); }
+  asio::any_io_executor executor() const override { return inner_.executor(); }
+  asio::awaitable<bool> respond(net::Response response) override {
+    guard_.reset();
+    return inner_.respond(std::move(response));
+  }
+  asio::awaitable<bool> begin_stream(net::ResponseHead head) override { return inner_.begin_stream(std::move(head)); }
+  asio::awaitable<bool> write_chunk(std::string_view data) override { return inner_.write_chunk(data); }
+  asio::awaitable<void> end_stream() override {
+    guard_.reset();
+    return inner_.end_stream();
+  }
+  asio::awaitable<void> finish_stream(std::string_view last) override {
+    guard_.reset();
+    return inner_.finish_stream(last);
+  }
+  asio::awaitable<void> wait_peer_closed() override { return inner_.wait_peer_closed(); }
+  bool peer_closed() const override { return inner_.peer_closed(); }
+  SSL* tls_session() const override { return inner_.tls_session(); }
+
+ private:
+  net::Exchange& inner_;
+  std::optional<PrincipalLimits::InFlight> guard_;
+};
 
 }  // namespace
 
@@ -191,7 +226,8 @@ asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_pt
     co_return;
   }
 
-  RelayContext ctx{ex, *route, route->target_names(), prefixing(route->prefix, route->targets.size()),
+  ReleasesOnAnswer answer(ex);
+  RelayContext ctx{answer, *route, route->target_names(), prefixing(route->prefix, route->targets.size()),
                    *pools_, *codec_};
   ctx.session_ttl = live->snapshot->session_ttl;
   // W3C trace context: upstreams continue the trace of this request (its server span).
@@ -320,7 +356,7 @@ asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_pt
   ctx.limit_spec = live->snapshot->principal_limits;
   ctx.limit_key = !preq.principal.empty() ? preq.principal : "addr:" + ex.remote().address().to_string();
   bool too_many = false;
-  auto in_flight = limits_->enter(ctx.limit_key, ctx.limit_spec, &too_many);
+  answer.hold(limits_->enter(ctx.limit_key, ctx.limit_spec, &too_many));
   if (too_many) {
     log::info("gateway.in_flight_limit", {{"limit", ctx.limit_spec.max_in_flight}});
     Headers headers = ctx.response_headers;
@@ -340,25 +376,25 @@ asio::awaitable<void> FrontEnd::handle_checked(net::Exchange& ex, std::shared_pt
   }
   if (!version_header.empty() &&
       std::find(legacy_versions().begin(), legacy_versions().end(), version_header) == legacy_versions().end()) {
-    co_await ex.respond(json_response(400, unsupported_version_body(id, version_header), ctx.response_headers));
+    co_await answer.respond(json_response(400, unsupported_version_body(id, version_header), ctx.response_headers));
     co_return;
   }
   auto session_id = header(req, "Mcp-Session-Id");
   if (session_id.empty()) {
-    co_await respond_error(ex, Error(Errc::bad_request, "Bad Request: Mcp-Session-Id header is required"),
+    co_await respond_error(answer, Error(Errc::bad_request, "Bad Request: Mcp-Session-Id header is required"),
                            ctx.response_headers, id);
     co_return;
   }
   auto session = codec_->unseal(session_id, unix_now(), ctx.principal);
   if (!session.ok()) {
-    co_await respond_error(ex, session.error(), ctx.response_headers, id);
+    co_await respond_error(answer, session.error(), ctx.response_headers, id);
     co_return;
   }
   ctx.session_id = std::string(session_id);
   limits_->session_used(ctx.limit_key, ctx.session_id);
   if (verb == http::verb::get) {
     if (!accepts(header(req, "Accept"), "text/event-stream")) {
-      co_await respond_error(ex, Error(Errc::not_acceptable, "Accept must include text/event-stream"), ctx.response_headers);
+      co_await respond_error(answer, Error(Errc::not_acceptable, "Accept must include text/event-stream"), ctx.response_headers);
       co_return;
     }
     co_await relay_server_stream(ctx, *session);
