@@ -643,20 +643,6 @@ std::string sse_priming_event(std::string_view id) {
   return out;
 }
 
-std::string sse_event(std::string_view data, std::string_view id) {
-  std::string out;
-  out.reserve(data.size() + 32);
-  if (!id.empty()) {
-    out += "id: ";
-    out += id;
-    out += '\n';
-  }
-  out += "event: message\ndata: ";
-  out += data;  // serialized JSON has no raw newlines
-  out += "\n\n";
-  return out;
-}
-
 std::string sse_event(const json::object& message, std::string_view id) {
   std::string out;
   if (!id.empty()) {

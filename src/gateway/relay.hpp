@@ -75,8 +75,7 @@ boost::json::object jsonrpc_error(const boost::json::value& id, int code, std::s
 // An error before dispatch (framing, session): its HTTP status and a JSON-RPC error body.
 asio::awaitable<void> respond_error(net::Exchange& ex, const Error& error, const Headers& headers,
                                     const boost::json::value& id = nullptr);
-std::string sse_event(std::string_view data, std::string_view id = {});
-// The same event with `message` written as its data.
+// A message event with `message` written as its data.
 std::string sse_event(const boost::json::object& message, std::string_view id = {});
 // An SSE event with an id and no data (SEP-1699 priming: a position to resume from).
 std::string sse_priming_event(std::string_view id);

@@ -159,32 +159,26 @@ void write(std::string& out, const json::value& v) {
   }
 }
 
-}  // namespace
-
-void append_json(std::string& out, const json::value& v) {
+// The output is allocated once for the usual case (no escapes), then written.
+template <typename Json>
+void append_reserved(std::string& out, const Json& v) {
   out.reserve(out.size() + estimate(v));
   write(out, v);
 }
 
-void append_json(std::string& out, const json::object& o) {
-  out.reserve(out.size() + estimate(o));
-  write(out, o);
-}
+}  // namespace
 
-void append_json(std::string& out, const json::array& a) {
-  out.reserve(out.size() + estimate(a));
-  write(out, a);
-}
+void append_json(std::string& out, const json::object& o) { append_reserved(out, o); }
 
 std::string to_json(const json::value& v) {
   std::string out;
-  append_json(out, v);
+  append_reserved(out, v);
   return out;
 }
 
 std::string to_json(const json::object& o) {
   std::string out;
-  append_json(out, o);
+  append_reserved(out, o);
   return out;
 }
 

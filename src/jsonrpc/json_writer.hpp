@@ -19,9 +19,7 @@
 
 namespace gatehouse::jsonrpc {
 
-void append_json(std::string& out, const boost::json::value& v);
 void append_json(std::string& out, const boost::json::object& o);
-void append_json(std::string& out, const boost::json::array& a);
 // A JSON string literal: quotes and escapes added.
 void append_json_string(std::string& out, std::string_view s);
 
